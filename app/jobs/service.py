@@ -1,0 +1,142 @@
+"""Labeling jobs: created and edited by the owning client, readable by admitted vendors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.service import record
+from app.auth.principal import Principal
+from app.errors import Conflict, InvalidInput
+from app.jobs.schemas import JobCreate, JobUpdate
+from app.kit.pagination import PageParams, paginate
+from app.models import Enterprise, EnterpriseKind, JobStatus, JobVendor, LabelingJob, Role
+from app.scoping import get_scoped, scoped_select
+
+_EDITORS = (Role.ENTERPRISE_ADMIN, Role.CLIENT_MEMBER)
+
+
+async def _check_vendors(session: AsyncSession, vendor_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    unique = list(dict.fromkeys(vendor_ids))
+    if not unique:
+        return unique
+    found = set(
+        (
+            await session.scalars(
+                select(Enterprise.id).where(
+                    Enterprise.id.in_(unique),
+                    Enterprise.kind == EnterpriseKind.VENDOR,
+                    Enterprise.is_active.is_(True),
+                )
+            )
+        ).all()
+    )
+    missing = [str(v) for v in unique if v not in found]
+    if missing:
+        raise InvalidInput(f"vendor_ids: not active vendor enterprises: {', '.join(missing)}")
+    return unique
+
+
+async def create(session: AsyncSession, principal: Principal, body: JobCreate) -> LabelingJob:
+    principal.require_kind(EnterpriseKind.CLIENT, action="create labeling jobs")
+    principal.require_role(*_EDITORS, action="create labeling jobs")
+    vendor_ids = await _check_vendors(session, body.vendor_ids)
+    clash = await session.scalar(
+        select(LabelingJob.id).where(
+            LabelingJob.client_id == principal.enterprise_id, LabelingJob.name == body.name
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"name: your company already has a job named {body.name!r}.")
+    job = LabelingJob(
+        client_id=principal.enterprise_id,
+        name=body.name,
+        domain=body.domain,
+        data_kind=body.label_schema.data_kind,
+        label_schema=body.label_schema.model_dump(mode="json"),
+        instructions=body.instructions,
+        overlap=body.overlap,
+        price_per_item=body.price_per_item,
+        deadline=body.deadline,
+        priority=body.priority,
+        created_by=principal.user_id,
+        vendors=[JobVendor(vendor_id=v) for v in vendor_ids],
+    )
+    session.add(job)
+    await session.flush()
+    record(
+        session,
+        principal,
+        "job.create",
+        target_type="labeling_job",
+        target_id=job.id,
+        enterprise_id=job.client_id,
+        changes={"name": job.name, "vendor_ids": vendor_ids, "price_per_item": job.price_per_item},
+    )
+    return job
+
+
+async def update(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID, body: JobUpdate
+) -> LabelingJob:
+    principal.require_role(*_EDITORS, action="edit labeling jobs")
+    job = await get_scoped(session, principal, LabelingJob, job_id, write=True, what="Job")
+    if job.status in (JobStatus.COMPLETED, JobStatus.CANCELLED):
+        raise Conflict(f"Job {job.id} is {job.status.value}; it can no longer be edited.")
+    changes: dict[str, Any] = {}
+    data = body.model_dump(exclude_unset=True)
+    if "label_schema" in data and body.label_schema is not None:
+        if job.status is not JobStatus.DRAFT:
+            raise Conflict("label_schema: a job's schema can change only while it is a draft.")
+        if body.label_schema.data_kind is not job.data_kind:
+            raise InvalidInput(f"label_schema: this is a {job.data_kind.value} job.")
+        data["label_schema"] = body.label_schema.model_dump(mode="json")
+    if "vendor_ids" in data:
+        vendor_ids = await _check_vendors(session, body.vendor_ids or [])
+        if set(vendor_ids) != set(job.vendor_ids):
+            changes["vendor_ids"] = {"from": job.vendor_ids, "to": vendor_ids}
+            keep = [v for v in job.vendors if v.vendor_id in vendor_ids]
+            new = [JobVendor(vendor_id=v) for v in vendor_ids if v not in job.vendor_ids]
+            job.vendors = keep + new
+        del data["vendor_ids"]
+    if "name" in data and data["name"] is not None:
+        data["name"] = data["name"].strip()
+    for field, value in data.items():
+        if value is None and field != "deadline":
+            raise InvalidInput(f"{field}: may not be null.")
+        if getattr(job, field) != value:
+            changes[field] = {"from": getattr(job, field), "to": value}
+            setattr(job, field, value)
+    if changes:
+        await session.flush()
+        record(
+            session,
+            principal,
+            "job.update",
+            target_type="labeling_job",
+            target_id=job.id,
+            enterprise_id=job.client_id,
+            changes=changes,
+        )
+    return job
+
+
+async def list_jobs(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    status: JobStatus | None = None,
+) -> tuple[list[LabelingJob], int]:
+    stmt = scoped_select(principal, LabelingJob)
+    if status is not None:
+        stmt = stmt.where(LabelingJob.status == status)
+    stmt = stmt.order_by(LabelingJob.created_at.desc(), LabelingJob.id)
+    return await paginate(session, stmt, params)
+
+
+async def get(session: AsyncSession, principal: Principal, job_id: uuid.UUID) -> LabelingJob:
+    return await get_scoped(session, principal, LabelingJob, job_id, what="Job")

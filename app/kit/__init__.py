@@ -1,0 +1,1 @@
+"""Domain-free building blocks: database, storage, jobs, security, HTTP plumbing."""

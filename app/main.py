@@ -1,0 +1,152 @@
+"""``create_app()``: lifespan (database, storage, job queue, embedded worker), middleware,
+error handlers and routers. Import-time side effects are limited to building the app object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import anyio
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from starlette.staticfiles import StaticFiles
+
+from app.audit.endpoints import router as audit_router
+from app.auth.endpoints import router as auth_router
+from app.config import Settings, get_settings
+from app.enterprises.endpoints import router as enterprises_router
+from app.errors import ErrorResponse, NotFound, install_error_handlers
+from app.jobs.endpoints import router as jobs_router
+from app.kit.db import create_engine, create_sessionmaker, libpq_url
+from app.kit.jobs import open_queue
+from app.kit.logging import configure_logging
+from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.kit.security import resolve_signing_key
+from app.kit.storage import create_store
+from app.ops.endpoints import router as ops_router
+from app.runtime import database_url, migrate
+from app.storage.endpoints import router as storage_router
+from app.tokens.endpoints import router as tokens_router
+from app.users.endpoints import router as users_router
+
+log = structlog.get_logger(__name__)
+
+UI_DIST = Path(__file__).resolve().parent.parent / "annotation_ui" / "dist"
+
+try:
+    VERSION = version("brigade")
+except PackageNotFoundError:  # running from a source tree without install
+    VERSION = "0.0.0"
+
+
+def api_router() -> APIRouter:
+    api = APIRouter(
+        prefix="/api/v1",
+        responses={
+            401: {"model": ErrorResponse, "description": "Not logged in / bad token"},
+            403: {"model": ErrorResponse, "description": "Not allowed"},
+            404: {"model": ErrorResponse, "description": "Not found or not visible to you"},
+            422: {"model": ErrorResponse, "description": "Invalid input (see fields)"},
+        },
+    )
+    for router in (
+        auth_router,
+        tokens_router,
+        enterprises_router,
+        users_router,
+        jobs_router,
+        audit_router,
+        storage_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    url = await anyio.to_thread.run_sync(database_url, settings)
+    if settings.embedded_database:
+        # The embedded default migrates itself; an external database is migrated by
+        # `brigade migrate` as a deploy step (several API replicas must not race to do it).
+        await anyio.to_thread.run_sync(migrate, url)
+    engine = create_engine(settings, url)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    store = create_store(settings, resolve_signing_key(settings))
+    await store.ensure_ready()
+    app.state.store = store
+    worker: asyncio.Task[None] | None = None
+    async with open_queue(libpq_url(url)) as queue:
+        app.state.queue_open = True
+        if settings.worker.embedded:
+            worker = asyncio.create_task(
+                queue.run_worker_async(
+                    concurrency=settings.worker.concurrency,
+                    install_signal_handlers=False,
+                    additional_context={"sessionmaker": app.state.sessionmaker},
+                    name="embedded",
+                )
+            )
+        log.info(
+            "brigade_started",
+            embedded_db=settings.embedded_database,
+            storage=settings.storage.backend,
+            embedded_worker=settings.worker.embedded,
+        )
+        try:
+            yield
+        finally:
+            app.state.queue_open = False
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+    await engine.dispose()
+
+
+def _mount_ui(app: FastAPI) -> None:
+    """Serve the built browser app; unknown non-API paths get index.html (client routing)."""
+    if not (UI_DIST / "index.html").is_file():
+        log.warning("ui_not_built", hint="run `make ui` (make run builds it)")
+        return
+    assets = UI_DIST / "assets"
+    if assets.is_dir():
+        app.mount("/assets", StaticFiles(directory=assets), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        if path.startswith(("api/", "health", "metrics")):
+            raise NotFound(f"No such endpoint: /{path}")
+        candidate = (UI_DIST / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(UI_DIST):
+            return FileResponse(candidate)
+        return FileResponse(UI_DIST / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Brigade",
+        version=VERSION,
+        summary="Open-source data-annotation crowdsourcing platform",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.version = VERSION
+    app.state.queue_open = False
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(api_router())
+    _mount_ui(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.server.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

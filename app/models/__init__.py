@@ -1,0 +1,26 @@
+"""All ORM models, importable from one place (Alembic autogenerate reads ``Base.metadata``)."""
+
+from app.models.audit import AuditEvent
+from app.models.auth import ApiToken, Session
+from app.models.base import Base
+from app.models.enums import DataKind, Domain, EnterpriseKind, JobStatus, Locale, Role
+from app.models.jobs import JobVendor, LabelingJob
+from app.models.tenancy import Enterprise, Team, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "DataKind",
+    "Domain",
+    "Enterprise",
+    "EnterpriseKind",
+    "JobStatus",
+    "JobVendor",
+    "LabelingJob",
+    "Locale",
+    "Role",
+    "Session",
+    "Team",
+    "User",
+]

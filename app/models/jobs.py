@@ -1,0 +1,106 @@
+"""Labeling jobs: the client's unit of business, and which vendors may work on each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at, str_enum, uuid_pk
+from app.models.enums import DataKind, Domain, EnterpriseKind, JobStatus
+
+MAX_OVERLAP = 20
+
+
+class LabelingJob(Base):
+    __tablename__ = "labeling_jobs"
+    __table_args__ = (
+        # The owner must be a data-demand company: pinned through (id, kind) with a CHECK.
+        ForeignKeyConstraint(
+            ["client_id", "client_kind"], ["enterprises.id", "enterprises.kind"], ondelete="CASCADE"
+        ),
+        CheckConstraint("client_kind = 'client'", name="owner_is_client"),
+        CheckConstraint(f"overlap BETWEEN 1 AND {MAX_OVERLAP}", name="overlap_range"),
+        CheckConstraint("price_per_item >= 0", name="price_not_negative"),
+        CheckConstraint("currency = 'CNY'", name="currency_cny"),
+        CheckConstraint("label_schema ->> 'kind' IS NOT NULL", name="schema_has_kind"),
+        UniqueConstraint("client_id", "name"),
+        Index("ix_labeling_jobs_status", "status"),
+    )
+    # Fetch updated_at with RETURNING on UPDATE too: async code cannot lazy-load it afterwards.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    client_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    client_kind: Mapped[EnterpriseKind] = mapped_column(
+        str_enum(EnterpriseKind, "job_client_kind"), nullable=False, default=EnterpriseKind.CLIENT
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    domain: Mapped[Domain] = mapped_column(str_enum(Domain, "domain"), nullable=False)
+    data_kind: Mapped[DataKind] = mapped_column(str_enum(DataKind, "data_kind"), nullable=False)
+    label_schema: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    instructions: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    overlap: Mapped[int] = mapped_column(Integer, nullable=False)
+    price_per_item: Mapped[Decimal] = mapped_column(Numeric(14, 4), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="CNY")
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[JobStatus] = mapped_column(
+        str_enum(JobStatus, "job_status"), nullable=False, default=JobStatus.DRAFT
+    )
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+    vendors: Mapped[list[JobVendor]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="JobVendor.admitted_at"
+    )
+
+    @property
+    def vendor_ids(self) -> list[uuid.UUID]:
+        return [v.vendor_id for v in self.vendors]
+
+
+class JobVendor(Base):
+    """A vendor admitted to a job. Only vendors may be admitted (composite FK + CHECK)."""
+
+    __tablename__ = "job_vendors"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["vendor_id", "vendor_kind"], ["enterprises.id", "enterprises.kind"], ondelete="CASCADE"
+        ),
+        CheckConstraint("vendor_kind = 'vendor'", name="admits_vendors_only"),
+        Index("ix_job_vendors_vendor", "vendor_id"),
+    )
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("labeling_jobs.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    vendor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    vendor_kind: Mapped[EnterpriseKind] = mapped_column(
+        str_enum(EnterpriseKind, "job_vendor_kind"), nullable=False, default=EnterpriseKind.VENDOR
+    )
+    admitted_at: Mapped[datetime] = created_at()

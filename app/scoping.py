@@ -1,0 +1,138 @@
+"""Tenant scoping: the ONE place that decides which rows a principal may read or change.
+
+Every query for tenant data goes through ``scoped_select`` / ``scope_clause`` / ``get_scoped``.
+Rules per model live in ``_RULES``; a model without a rule cannot be queried through here, so
+forgetting to write one fails loudly instead of leaking data.
+
+Rows outside the read scope are reported as missing (404) rather than forbidden, so one
+enterprise cannot probe for the existence of another's jobs or users.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.errors import NotFound, PermissionDenied
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    Enterprise,
+    EnterpriseKind,
+    JobVendor,
+    LabelingJob,
+    Role,
+    Team,
+    User,
+)
+
+T = TypeVar("T")
+Rule = Callable[[Principal, bool], ColumnElement[bool]]
+
+_STAFF_READERS = (Role.ENTERPRISE_ADMIN, Role.QA_LEAD)
+
+
+def _enterprise(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin:
+        return true()
+    if write and not p.is_enterprise_admin:
+        return false()
+    return Enterprise.id == p.enterprise_id
+
+
+def _team(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin:
+        return true()
+    if write and not p.is_enterprise_admin:
+        return false()
+    return Team.enterprise_id == p.enterprise_id
+
+
+def _user(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin:
+        return true()
+    if p.is_enterprise_admin or (not write and p.role in _STAFF_READERS):
+        return User.enterprise_id == p.enterprise_id
+    if write or p.user_id is None:
+        return false()
+    return User.id == p.user_id
+
+
+def _token(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin and not write:
+        return true()
+    if not p.is_enterprise_admin:
+        return false()
+    return ApiToken.enterprise_id == p.enterprise_id
+
+
+def _job(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin:
+        return true() if not write else false()
+    if p.enterprise_kind is EnterpriseKind.CLIENT:
+        return LabelingJob.client_id == p.enterprise_id
+    if p.enterprise_kind is EnterpriseKind.VENDOR and not write:
+        admitted = select(JobVendor.job_id).where(JobVendor.vendor_id == p.enterprise_id)
+        return LabelingJob.id.in_(admitted)
+    return false()
+
+
+def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
+    if write:
+        return false()  # append-only: written by services, never through a principal's scope
+    if p.is_park_admin:
+        return true()
+    if p.is_enterprise_admin:
+        return AuditEvent.enterprise_id == p.enterprise_id
+    return false()
+
+
+_RULES: dict[type[Any], Rule] = {
+    Enterprise: _enterprise,
+    Team: _team,
+    User: _user,
+    ApiToken: _token,
+    LabelingJob: _job,
+    AuditEvent: _audit,
+}
+
+
+def scope_clause(principal: Principal, model: type[Any], *, write: bool = False) -> Any:
+    try:
+        rule = _RULES[model]
+    except KeyError:
+        raise LookupError(f"no tenant scoping rule for {model.__name__}") from None
+    return rule(principal, write)
+
+
+def scoped_select(principal: Principal, model: type[T], *, write: bool = False) -> Select[tuple[T]]:
+    return select(model).where(scope_clause(principal, model, write=write))
+
+
+async def get_scoped(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[T],
+    object_id: uuid.UUID,
+    *,
+    write: bool = False,
+    what: str | None = None,
+) -> T:
+    """Load one row the principal may see (404 otherwise); with ``write``, also may change (403)."""
+    pk = model.id  # type: ignore[attr-defined]
+    label = what or model.__name__
+    row = await session.scalar(scoped_select(principal, model).where(pk == object_id))
+    if row is None:
+        raise NotFound(f"{label} {object_id} does not exist or is not visible to you.")
+    if write:
+        writable = await session.scalar(
+            select(pk).where(pk == object_id, scope_clause(principal, model, write=True))
+        )
+        if writable is None:
+            raise PermissionDenied(f"You may view {label} {object_id} but not change it.")
+    return row

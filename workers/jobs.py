@@ -1,0 +1,49 @@
+"""Background job entry points: thin; load by id, call app services, safe to run twice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import procrastinate
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth import repository as auth_repo
+from app.kit.db import session_scope
+from app.kit.jobs import queue_app
+
+log = structlog.get_logger(__name__)
+
+SESSIONMAKER_KEY = "sessionmaker"
+
+
+def _maker(context: procrastinate.JobContext) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = context.additional_context[SESSIONMAKER_KEY]
+    return maker
+
+
+@queue_app.task(
+    name="brigade.revoke_enterprise_credentials",
+    queue="default",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def revoke_enterprise_credentials(
+    context: procrastinate.JobContext, enterprise_id: str
+) -> dict[str, Any]:
+    """After an enterprise is deactivated: end its people's sessions and revoke its tokens."""
+    async with session_scope(_maker(context)) as session:
+        counts = await auth_repo.revoke_enterprise_credentials(session, uuid.UUID(enterprise_id))
+    log.info("enterprise_credentials_revoked", enterprise_id=enterprise_id, **counts)
+    return counts
+
+
+@queue_app.periodic(cron="17 * * * *", periodic_id="purge_sessions")
+@queue_app.task(name="brigade.purge_expired_sessions", queue="default", pass_context=True)
+async def purge_expired_sessions(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Hourly: delete sessions that ended more than a week ago (kept that long for audits)."""
+    async with session_scope(_maker(context)) as session:
+        deleted = await auth_repo.purge_old_sessions(session)
+    log.info("expired_sessions_purged", deleted=deleted, scheduled_at=timestamp)
+    return deleted
