@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings, get_settings
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
 from app.kit.logging import configure_logging
-from app.kit.security import resolve_signing_key
+from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import ObjectStore, create_store
 from app.runtime import database_url, downgrade, migrate
 
@@ -65,6 +65,7 @@ def worker(
 
 
 async def _worker(settings: Settings, concurrency: int, queues: list[str] | None) -> None:
+    options: dict[str, Any] = {"queues": queues} if queues else {}  # absent: every queue
     from app.kit.jobs import open_queue
 
     url = await asyncio.to_thread(database_url, settings)
@@ -75,7 +76,7 @@ async def _worker(settings: Settings, concurrency: int, queues: list[str] | None
         async with open_queue(libpq_url(url)) as queue_app:
             await queue_app.run_worker_async(
                 concurrency=concurrency,
-                queues=queues,
+                **options,
                 additional_context={"sessionmaker": create_sessionmaker(engine)},
             )
     finally:
@@ -102,6 +103,7 @@ def migrate_cmd(
 async def _services(
     settings: Settings,
 ) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], ObjectStore]]:
+    configure_password_hashing(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
     url = await asyncio.to_thread(database_url, settings)
     if settings.embedded_database:
         await asyncio.to_thread(migrate, url)

@@ -39,13 +39,16 @@ class StorageSettings(BaseModel):
 
 
 class AuthSettings(BaseModel):
-    # Signs session cookies' companions and local storage URLs. In development and test an
+    # Signs local-storage download/upload URLs. In development and test an
     # unset key is generated once and kept in the data directory; production refuses to start.
     secret_key: SecretStr | None = None
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     cookie_name: str = "brigade_session"
     cookie_secure: bool = False
     max_failed_logins: int = Field(default=10, ge=1)
+    # argon2id cost. Lower only for test suites: these defaults are what protects leaked hashes.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
 
 
 class WorkerSettings(BaseModel):

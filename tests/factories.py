@@ -5,9 +5,11 @@ They flush but do not commit; call ``await db.commit()`` before using the API on
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +17,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.security import hash_password
+from app.kit.security import hash_password, hash_secret, new_secret
 from app.models import (
     DataKind,
     Domain,
@@ -24,12 +26,20 @@ from app.models import (
     JobVendor,
     LabelingJob,
     Role,
+    Session,
     Team,
     User,
 )
 
 PASSWORD = "correct horse battery staple"
-_HASH = hash_password(PASSWORD)  # hashing is slow on purpose: do it once per session
+
+
+@functools.cache
+def _password_hash() -> str:
+    # Computed on first use, after the app set the (cheap) test hashing cost.
+    return hash_password(PASSWORD)
+
+
 _seq = itertools.count(1)
 
 
@@ -68,7 +78,7 @@ async def make_user(
         email=kw.pop("email", f"user{n}@{enterprise.kind.value}.example.com"),
         display_name=kw.pop("display_name", f"User {n}"),
         role=role or default_role,
-        password_hash=kw.pop("password_hash", _HASH),
+        password_hash=kw.pop("password_hash", None) or _password_hash(),
         **kw,
     )
     db.add(user)
@@ -127,3 +137,29 @@ async def with_token(app: FastAPI, token: str) -> AsyncIterator[AsyncClient]:
         headers={"Authorization": f"Bearer {token}"},
     ) as client:
         yield client
+
+
+async def make_session_cookie(db: AsyncSession, user: User) -> str:
+    """A live browser session for ``user`` without the (deliberately slow) password check."""
+    secret = new_secret("bss")
+    db.add(
+        Session(
+            user_id=user.id,
+            secret_hash=hash_secret(secret),
+            expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    await db.flush()
+    return secret
+
+
+def browser_client(app: FastAPI, cookie: str | None = None, **headers: str) -> AsyncClient:
+    """A client like the browser app: X-Requested-With set, optionally with a session cookie."""
+    client = AsyncClient(
+        transport=ASGITransport(app=app),
+        base_url="http://testserver",
+        headers={"X-Requested-With": "XMLHttpRequest", **headers},
+    )
+    if cookie is not None:
+        client.cookies.set("brigade_session", cookie)
+    return client

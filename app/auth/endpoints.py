@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response, status
 
 from app.auth import service
@@ -12,7 +14,9 @@ from app.models import Enterprise
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-_401 = {401: {"model": ErrorResponse, "description": "Wrong credentials or expired session"}}
+_401: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Wrong credentials or expired session"}
+}
 
 
 @router.post("/login", response_model=Me, responses=_401, operation_id="login")

@@ -13,11 +13,11 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import NotAuthenticated
 from app.kit.security import (
-    hash_password,
+    hash_password_async,
     hash_secret,
     new_secret,
     password_needs_rehash,
-    verify_password,
+    verify_password_async,
 )
 from app.models import Session, User
 
@@ -58,7 +58,9 @@ async def login(
             "Too many failed logins for this account; try again in 15 minutes "
             "or ask your enterprise admin to reset your password."
         )
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password_async(user.password_hash if user else None, password) or (
+        user is None
+    ):
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= settings.auth.max_failed_logins:
@@ -67,7 +69,7 @@ async def login(
     if not user.is_active or not user.enterprise.is_active:
         raise NotAuthenticated("This account is deactivated; ask your enterprise admin.")
     if user.password_hash and password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     secret = new_secret("bss")
     expires_at = now + timedelta(hours=settings.auth.session_ttl_hours)

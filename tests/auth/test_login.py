@@ -20,7 +20,8 @@ async def test_login_sets_httponly_cookie_and_me_answers(
     )
     assert response.status_code == 200, response.text
     cookie = response.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
     me = await client.get("/api/v1/auth/me")
     assert me.status_code == 200
     assert me.json()["enterprise"]["kind"] == "vendor"
@@ -29,7 +30,8 @@ async def test_login_sets_httponly_cookie_and_me_answers(
     secret = client.cookies.get("brigade_session")
     assert secret
     stored = (await db.scalars(select(Session.secret_hash))).all()
-    assert secret not in stored and len(stored) == 1
+    assert secret not in stored
+    assert len(stored) == 1
 
 
 async def test_wrong_password_and_unknown_email_look_the_same(
@@ -42,10 +44,14 @@ async def test_wrong_password_and_unknown_email_look_the_same(
         "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "x"}
     )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "error": "NotAuthenticated",
-        "detail": "Wrong email or password.",
-    }
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {
+            "error": "NotAuthenticated",
+            "detail": "Wrong email or password.",
+        }
+    )
 
 
 async def test_logout_ends_the_session(app: FastAPI, db: AsyncSession) -> None:

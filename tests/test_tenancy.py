@@ -1,0 +1,275 @@
+"""Tenancy isolation matrix: nobody reads or changes another enterprise's data, on any endpoint.
+
+The world: a park, clients A and B, vendors V1 (admitted to A's job) and V2 (admitted to B's).
+Each probe sends one request as one actor at another tenant's resource and states the answer.
+``test_every_endpoint_is_probed`` fails when an endpoint exists that no probe covers, so a new
+endpoint cannot ship without its isolation cases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.security import hash_secret
+from app.models import ApiToken, AuditEvent, EnterpriseKind, Role
+from tests.factories import (
+    browser_client,
+    make_enterprise,
+    make_job,
+    make_session_cookie,
+    make_team,
+    make_user,
+)
+
+# Endpoints deliberately outside tenant scoping, with the reason.
+UNSCOPED = {
+    ("POST", "/api/v1/auth/login"): "public: the login itself",
+    ("POST", "/api/v1/auth/logout"): "acts on the caller's own session only",
+    ("GET", "/api/v1/auth/me"): "the caller's own identity",
+    ("PATCH", "/api/v1/auth/me"): "the caller's own profile",
+    ("POST", "/api/v1/users/me/password"): "the caller's own password",
+    ("GET", "/api/v1/enterprises/directory"): "the park's public register: id, name, kind only",
+    ("POST", "/api/v1/enterprises"): "park admin only (role test below)",
+    ("POST", "/api/v1/tokens"): "creates in the caller's own enterprise only",
+    ("GET", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
+    ("PUT", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # template with {names} filled from the world
+    actor: str
+    expect: int
+    body: dict[str, Any] | None = None
+
+
+PROBES = [
+    # Jobs: A's job is invisible to B's people and to the vendor not admitted to it.
+    *(Probe("GET", "/api/v1/jobs/{job_a}", a, 404) for a in ("b_admin", "b_member", "v2_annot")),
+    Probe("GET", "/api/v1/jobs/{job_a}", "b_token", 404),
+    Probe("GET", "/api/v1/jobs/{job_a}", "v1_annot", 200),
+    Probe("GET", "/api/v1/jobs/{job_a}", "park", 200),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "b_member", 404, {"priority": 5}),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "b_token", 404, {"priority": 5}),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "v2_admin", 404, {"priority": 5}),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "v1_admin", 403, {"priority": 5}),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "park", 403, {"priority": 5}),
+    Probe("PATCH", "/api/v1/jobs/{job_a}", "a_member", 200, {"priority": 5}),
+    Probe(
+        "POST",
+        "/api/v1/jobs",
+        "v1_admin",
+        403,
+        {
+            "name": "j",
+            "domain": "other",
+            "price_per_item": "1",
+            "label_schema": {"kind": "text_classification", "labels": [{"name": "a"}]},
+        },
+    ),
+    # Users of A: not visible to B, not changeable, no password reset.
+    Probe("GET", "/api/v1/users/{a_member_id}", "b_admin", 404),
+    Probe("GET", "/api/v1/users/{a_member_id}", "v1_admin", 404),
+    Probe("GET", "/api/v1/users/{v1_annot_id}", "v1_annot2", 404),
+    Probe("GET", "/api/v1/users/{v1_annot_id}", "v1_qa", 200),
+    Probe("PATCH", "/api/v1/users/{a_member_id}", "b_admin", 404, {"display_name": "x"}),
+    Probe("PATCH", "/api/v1/users/{a_member_id}", "b_token", 404, {"display_name": "x"}),
+    Probe("PATCH", "/api/v1/users/{v1_annot_id}", "v1_qa", 403, {"display_name": "x"}),
+    Probe("POST", "/api/v1/users/{a_member_id}/reset-password", "b_admin", 404),
+    Probe("POST", "/api/v1/users/{v1_annot_id}/reset-password", "v1_qa", 403),
+    Probe(
+        "POST",
+        "/api/v1/users",
+        "b_admin",
+        403,
+        {
+            "email": "x@a.example.com",
+            "display_name": "x",
+            "role": "client_member",
+            "enterprise_id": "{client_a}",
+        },
+    ),
+    # Enterprises and teams.
+    Probe("GET", "/api/v1/enterprises/{client_a}", "b_admin", 404),
+    Probe("GET", "/api/v1/enterprises/{vendor_1}", "v2_admin", 404),
+    Probe("PATCH", "/api/v1/enterprises/{client_a}", "b_admin", 404, {"name": "Mine now"}),
+    Probe("PATCH", "/api/v1/enterprises/{client_a}", "a_member", 403, {"name": "Mine now"}),
+    Probe("POST", "/api/v1/enterprises/{vendor_1}/teams", "v2_admin", 404, {"name": "t"}),
+    Probe("GET", "/api/v1/enterprises/{vendor_1}/teams", "v2_admin", 404),
+    Probe("GET", "/api/v1/enterprises/{vendor_1}/teams", "v1_annot", 200),
+    # Tokens.
+    Probe("DELETE", "/api/v1/tokens/{a_token_id}", "b_admin", 404),
+    Probe("DELETE", "/api/v1/tokens/{a_token_id}", "a_member", 404),
+]
+
+# List endpoints: what each actor must NOT find in the listing.
+LIST_PROBES = [
+    ("/api/v1/jobs", "b_admin", "job_a"),
+    ("/api/v1/jobs", "v2_annot", "job_a"),
+    ("/api/v1/jobs", "b_token", "job_a"),
+    ("/api/v1/users", "b_admin", "a_member_id"),
+    ("/api/v1/users", "v1_annot", "v1_annot2_id"),
+    ("/api/v1/enterprises", "b_admin", "client_a"),
+    ("/api/v1/tokens", "b_admin", "a_token_id"),
+    ("/api/v1/audit", "b_admin", "client_a"),
+]
+
+# And what they must find, so an empty list cannot pass the test above by accident.
+LIST_POSITIVE = [
+    ("/api/v1/jobs", "v1_annot", "job_a"),
+    ("/api/v1/jobs", "park", "job_a"),
+    ("/api/v1/users", "a_admin", "a_member_id"),
+    ("/api/v1/enterprises", "park", "client_a"),
+    ("/api/v1/tokens", "a_admin", "a_token_id"),
+    ("/api/v1/audit", "a_admin", "client_a"),
+]
+
+
+@dataclass
+class World:
+    ids: dict[str, str]
+    clients: dict[str, AsyncClient]
+
+
+async def _token(db: AsyncSession, enterprise_id: uuid.UUID, role: Role) -> tuple[str, ApiToken]:
+    secret = f"brg_test_{uuid.uuid4().hex}"
+    token = ApiToken(
+        enterprise_id=enterprise_id,
+        name="t",
+        role=role,
+        prefix=secret[:10],
+        secret_hash=hash_secret(secret),
+    )
+    db.add(token)
+    await db.flush()
+    return secret, token
+
+
+@pytest.fixture
+async def world(app: FastAPI, db: AsyncSession) -> Any:
+    park = await make_enterprise(db, EnterpriseKind.PARK_OPERATOR)
+    a = await make_enterprise(db, EnterpriseKind.CLIENT)
+    b = await make_enterprise(db, EnterpriseKind.CLIENT)
+    v1 = await make_enterprise(db, EnterpriseKind.VENDOR)
+    v2 = await make_enterprise(db, EnterpriseKind.VENDOR)
+    await make_team(db, v1)
+    people = {
+        "park": await make_user(db, park, Role.PARK_ADMIN),
+        "a_admin": await make_user(db, a, Role.ENTERPRISE_ADMIN),
+        "a_member": await make_user(db, a, Role.CLIENT_MEMBER),
+        "b_admin": await make_user(db, b, Role.ENTERPRISE_ADMIN),
+        "b_member": await make_user(db, b, Role.CLIENT_MEMBER),
+        "v1_admin": await make_user(db, v1, Role.ENTERPRISE_ADMIN),
+        "v1_qa": await make_user(db, v1, Role.QA_LEAD),
+        "v1_annot": await make_user(db, v1, Role.ANNOTATOR),
+        "v1_annot2": await make_user(db, v1, Role.ANNOTATOR),
+        "v2_admin": await make_user(db, v2, Role.ENTERPRISE_ADMIN),
+        "v2_annot": await make_user(db, v2, Role.ANNOTATOR),
+    }
+    job_a = await make_job(db, a, [v1])
+    await make_job(db, b, [v2])
+    a_secret, a_token = await _token(db, a.id, Role.ENTERPRISE_ADMIN)
+    b_secret, _ = await _token(db, b.id, Role.CLIENT_MEMBER)
+    db.add(AuditEvent(enterprise_id=a.id, action="test.seed", target_type="t", target_id="1"))
+    await db.commit()
+    ids = {
+        "client_a": str(a.id),
+        "vendor_1": str(v1.id),
+        "job_a": str(job_a.id),
+        "a_token_id": str(a_token.id),
+        **{f"{name}_id": str(user.id) for name, user in people.items()},
+    }
+    clients = {
+        name: browser_client(app, await make_session_cookie(db, u)) for name, u in people.items()
+    }
+    await db.commit()
+    clients["a_token"] = browser_client(app, Authorization=f"Bearer {a_secret}")
+    clients["b_token"] = browser_client(app, Authorization=f"Bearer {b_secret}")
+    yield World(ids=ids, clients=clients)
+    for c in clients.values():
+        await c.aclose()
+
+
+def _fill(template: Any, ids: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format(**ids) if "{" in template else template
+    if isinstance(template, dict):
+        return {k: _fill(v, ids) for k, v in template.items()}
+    return template
+
+
+def _probe_id(p: Probe) -> str:
+    return f"{p.actor}-{p.method}-{p.path}"
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=_probe_id)
+async def test_cross_tenant_probe(world: World, probe: Probe) -> None:
+    client = world.clients[probe.actor]
+    path = _fill(probe.path, world.ids)
+    response = await client.request(probe.method, path, json=_fill(probe.body, world.ids))
+    assert response.status_code == probe.expect, response.text
+    if probe.expect >= 400:
+        assert set(response.json()) >= {"error", "detail"}
+
+
+@pytest.mark.parametrize(("path", "actor", "hidden"), LIST_PROBES)
+async def test_lists_hide_other_tenants(world: World, path: str, actor: str, hidden: str) -> None:
+    response = await world.clients[actor].get(path)
+    assert response.status_code == 200, response.text
+    assert world.ids[hidden] not in response.text
+
+
+@pytest.mark.parametrize(("path", "actor", "shown"), LIST_POSITIVE)
+async def test_lists_show_own_tenant(world: World, path: str, actor: str, shown: str) -> None:
+    response = await world.clients[actor].get(path)
+    assert response.status_code == 200, response.text
+    assert world.ids[shown] in response.text
+
+
+async def test_rejected_writes_change_nothing(world: World) -> None:
+    """After every cross-tenant write was refused, A's data is as it was."""
+    for probe in PROBES:
+        if probe.method != "GET" and probe.expect >= 400:
+            await world.clients[probe.actor].request(
+                probe.method, _fill(probe.path, world.ids), json=_fill(probe.body, world.ids)
+            )
+    job = (await world.clients["a_member"].get(f"/api/v1/jobs/{world.ids['job_a']}")).json()
+    assert job["priority"] == 0
+    me = (await world.clients["a_member"].get("/api/v1/auth/me")).json()
+    assert me["display_name"] != "x"
+    ent = await world.clients["a_admin"].get(f"/api/v1/enterprises/{world.ids['client_a']}")
+    assert ent.json()["name"] != "Mine now"
+    tokens = (await world.clients["a_admin"].get("/api/v1/tokens")).json()["items"]
+    assert [t["revoked_at"] for t in tokens] == [None]
+
+
+def test_every_endpoint_is_probed(app: FastAPI) -> None:
+    covered = {(p.method, p.path) for p in PROBES}
+    covered |= {("GET", path) for path, _, _ in LIST_PROBES}
+    routes = set()
+    for path, ops in app.openapi()["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method in ops:
+            routes.add((method.upper(), path))
+    normalized = {(m, _template(p)) for m, p in covered}
+    missing = sorted(
+        r for r in routes if (r[0], _template(r[1])) not in normalized and r not in UNSCOPED
+    )
+    assert not missing, f"endpoints without tenancy probes: {missing}"
+
+
+def _template(path: str) -> str:
+    """Compare paths by shape: every {name} is the same placeholder."""
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)
