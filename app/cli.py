@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -65,20 +65,15 @@ def worker(
 
 
 async def _worker(settings: Settings, concurrency: int, queues: list[str] | None) -> None:
-    options: dict[str, Any] = {"queues": queues} if queues else {}  # absent: every queue
-    from app.kit.jobs import open_queue
+    from app.kit.jobs import open_queue, run_worker
 
     url = await asyncio.to_thread(database_url, settings)
     if settings.embedded_database:
         await asyncio.to_thread(migrate, url)
     engine = create_engine(settings, url)
     try:
-        async with open_queue(libpq_url(url)) as queue_app:
-            await queue_app.run_worker_async(
-                concurrency=concurrency,
-                **options,
-                additional_context={"sessionmaker": create_sessionmaker(engine)},
-            )
+        async with open_queue(libpq_url(url)):
+            await run_worker(create_sessionmaker(engine), concurrency=concurrency, queues=queues)
     finally:
         await engine.dispose()
 

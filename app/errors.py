@@ -58,6 +58,11 @@ class NotFound(AppError):
     error = "NotFound"
 
 
+class MethodNotAllowed(AppError):
+    status_code = 405
+    error = "MethodNotAllowed"
+
+
 class Conflict(AppError):
     status_code = 409
     error = "Conflict"
@@ -148,11 +153,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", path=request.url.path, exc_type=type(exc).__name__)
+        rid: str | None = getattr(request.state, "request_id", None)
+        log.exception(
+            "unhandled_error", path=request.url.path, exc_type=type(exc).__name__, request_id=rid
+        )
         return JSONResponse(
             error_body(
                 "InternalError",
                 "Something went wrong on our side; the request id in X-Request-ID helps support.",
             ),
             status_code=500,
+            headers={"X-Request-ID": rid} if rid else None,
         )

@@ -11,18 +11,19 @@ from pathlib import Path
 
 import anyio
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
+from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from app.audit.endpoints import router as audit_router
 from app.auth.endpoints import router as auth_router
 from app.config import Settings, get_settings
 from app.enterprises.endpoints import router as enterprises_router
-from app.errors import ErrorResponse, NotFound, install_error_handlers
+from app.errors import ErrorResponse, MethodNotAllowed, NotFound, install_error_handlers
 from app.jobs.endpoints import router as jobs_router
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
-from app.kit.jobs import open_queue
+from app.kit.jobs import open_queue, run_worker
 from app.kit.logging import configure_logging
 from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.kit.security import configure_password_hashing, resolve_signing_key
@@ -81,15 +82,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await store.ensure_ready()
     app.state.store = store
     worker: asyncio.Task[None] | None = None
-    async with open_queue(libpq_url(url)) as queue:
+    async with open_queue(libpq_url(url)):
         app.state.queue_open = True
         if settings.worker.embedded:
             worker = asyncio.create_task(
-                queue.run_worker_async(
+                run_worker(
+                    app.state.sessionmaker,
                     concurrency=settings.worker.concurrency,
-                    install_signal_handlers=False,
-                    additional_context={"sessionmaker": app.state.sessionmaker},
                     name="embedded",
+                    install_signal_handlers=False,
                 )
             )
         log.info(
@@ -120,7 +121,7 @@ def _mount_ui(app: FastAPI) -> None:
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith("api/") or path in ("api", "health", "metrics"):
+        if path in ("api", "health", "metrics"):
             raise NotFound(f"No such endpoint: /{path}")
         candidate = (UI_DIST / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(UI_DIST):
@@ -147,6 +148,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(api_router())
+
+    # Unknown API paths answer 404 whatever the method (not the UI's 405), under one metric label.
+    @app.api_route(
+        "/api/{path:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+        include_in_schema=False,
+    )
+    async def unknown_api(request: Request, path: str) -> None:
+        for route in request.app.router.routes:
+            if route.matches(request.scope)[0] is Match.PARTIAL:  # the path exists
+                raise MethodNotAllowed(f"{request.method} is not allowed on /api/{path}.")
+        raise NotFound(f"No such endpoint: /api/{path}")
+
     _mount_ui(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.server.max_request_bytes)
     app.add_middleware(RequestContextMiddleware)

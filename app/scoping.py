@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -56,6 +56,9 @@ def _team(p: Principal, write: bool) -> ColumnElement[bool]:
 def _user(p: Principal, write: bool) -> ColumnElement[bool]:
     if p.is_park_admin:
         return true()
+    if p.is_enterprise_admin and write:
+        # The park operator's own admins must not take over or demote a park admin.
+        return and_(User.enterprise_id == p.enterprise_id, User.role != Role.PARK_ADMIN)
     if p.is_enterprise_admin or (not write and p.role in _STAFF_READERS):
         return User.enterprise_id == p.enterprise_id
     if write or p.user_id is None:

@@ -41,7 +41,7 @@ _GRPC_OFFSET = 10000
 
 @dataclass(frozen=True)
 class S3Server:
-    """Connection details of the running server; ``bucket`` exists and is empty at start."""
+    """Connection details of the running server; ``bucket`` exists and is shared by the session."""
 
     endpoint: str  # host:port, the form minio.Minio takes
     access_key: str

@@ -11,11 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository as auth_repo
 from app.kit.db import session_scope
-from app.kit.jobs import queue_app
+from app.kit.jobs import SESSIONMAKER_KEY, queue_app
 
 log = structlog.get_logger(__name__)
-
-SESSIONMAKER_KEY = "sessionmaker"
 
 
 def _maker(context: procrastinate.JobContext) -> async_sessionmaker[AsyncSession]:

@@ -80,6 +80,6 @@ async def update_me(body: UpdateMe, user: CurrentUser, session: DbSession) -> Me
     if body.locale is not None:
         user.locale = body.locale
     if body.display_name is not None:
-        user.display_name = body.display_name.strip()
+        user.display_name = body.display_name
     await session.flush()
     return Me.model_validate(user)

@@ -4,6 +4,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.kit.validation import ShortName
 from app.models.enums import EnterpriseKind, Locale, Role
 
 
@@ -53,4 +54,4 @@ class UpdateMe(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     locale: Locale | None = None
-    display_name: str | None = Field(default=None, min_length=1, max_length=120)
+    display_name: ShortName | None = None

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from app.kit.validation import LongName, ShortName
 from app.models.enums import EnterpriseKind
 
 
@@ -25,7 +26,7 @@ class EnterpriseSettings(BaseModel):
 class EnterpriseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
+    name: LongName
     kind: EnterpriseKind
     settings: EnterpriseSettings = Field(default_factory=EnterpriseSettings)
 
@@ -33,7 +34,7 @@ class EnterpriseCreate(BaseModel):
 class EnterpriseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
+    name: LongName | None = None
     settings: EnterpriseSettings | None = None
     is_active: bool | None = Field(default=None, description="Park admins only")
 
@@ -60,7 +61,7 @@ class DirectoryEntry(BaseModel):
 class TeamCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"^\S(.*\S)?$")
+    name: ShortName
 
 
 class TeamOut(BaseModel):

@@ -12,7 +12,7 @@ from app.audit.service import record
 from app.auth.principal import Principal
 from app.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate, TeamCreate
 from app.errors import Conflict, PermissionDenied
-from app.kit.jobs import defer_after_commit
+from app.kit.jobs import defer_job
 from app.kit.pagination import PageParams, paginate
 from app.models import Enterprise, EnterpriseKind, Role, Team
 from app.scoping import get_scoped, scoped_select
@@ -64,7 +64,7 @@ async def update(
         if not body.is_active:
             # Logins and tokens already fail for inactive enterprises; this cleans them up for
             # good, off the request because a vendor may have thousands of sessions.
-            defer_after_commit(
+            await defer_job(
                 session, "brigade.revoke_enterprise_credentials", enterprise_id=str(enterprise.id)
             )
     if body.name is not None and body.name != enterprise.name:

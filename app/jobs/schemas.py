@@ -5,9 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.jobs.label_schema import LabelSchema
+from app.kit.validation import LongName
 from app.models.enums import DataKind, Domain, JobStatus
 from app.models.jobs import MAX_OVERLAP
 
@@ -28,7 +29,7 @@ Deadline = Annotated[datetime | None, AfterValidator(_aware)]
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: LongName
     domain: Domain
     label_schema: LabelSchema
     instructions: str = Field(default="", max_length=50_000)
@@ -38,21 +39,13 @@ class JobCreate(BaseModel):
     priority: int = Field(default=0, ge=-100, le=100)
     vendor_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
 
-    @field_validator("name")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
-
 
 class JobUpdate(BaseModel):
     """Partial update; ``label_schema`` may change only while the job is a draft."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: LongName | None = None
     domain: Domain | None = None
     label_schema: LabelSchema | None = None
     instructions: str | None = Field(default=None, max_length=50_000)

@@ -40,17 +40,23 @@ async def _check_vendors(session: AsyncSession, vendor_ids: list[uuid.UUID]) -> 
     return unique
 
 
+async def _check_name_free(
+    session: AsyncSession, client_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
+) -> None:
+    stmt = select(LabelingJob.id).where(
+        LabelingJob.client_id == client_id, LabelingJob.name == name
+    )
+    if exclude is not None:
+        stmt = stmt.where(LabelingJob.id != exclude)
+    if await session.scalar(stmt) is not None:
+        raise Conflict(f"name: your company already has a job named {name!r}.")
+
+
 async def create(session: AsyncSession, principal: Principal, body: JobCreate) -> LabelingJob:
     principal.require_kind(EnterpriseKind.CLIENT, action="create labeling jobs")
     principal.require_role(*_EDITORS, action="create labeling jobs")
     vendor_ids = await _check_vendors(session, body.vendor_ids)
-    clash = await session.scalar(
-        select(LabelingJob.id).where(
-            LabelingJob.client_id == principal.enterprise_id, LabelingJob.name == body.name
-        )
-    )
-    if clash is not None:
-        raise Conflict(f"name: your company already has a job named {body.name!r}.")
+    await _check_name_free(session, principal.enterprise_id, body.name)
     job = LabelingJob(
         client_id=principal.enterprise_id,
         name=body.name,
@@ -102,8 +108,8 @@ async def update(
             new = [JobVendor(vendor_id=v) for v in vendor_ids if v not in job.vendor_ids]
             job.vendors = keep + new
         del data["vendor_ids"]
-    if "name" in data and data["name"] is not None:
-        data["name"] = data["name"].strip()
+    if data.get("name") not in (None, job.name):
+        await _check_name_free(session, job.client_id, data["name"], exclude=job.id)
     for field, value in data.items():
         if value is None and field != "deadline":
             raise InvalidInput(f"{field}: may not be null.")

@@ -1,14 +1,13 @@
 """Engine and session plumbing. One unit of work per request and per background job.
 
 Services only ``flush()``; the boundary (``session_scope`` / the request dependency) commits or
-rolls back. Jobs queued with ``defer_after_commit`` are sent only once the commit succeeded.
+rolls back. Background jobs are queued in the same transaction (``app.kit.jobs.defer_job``).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -53,37 +52,16 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-AFTER_COMMIT_KEY = "brigade_after_commit"
-
-
-def after_commit(session: AsyncSession, callback: Any) -> None:
-    """Run an async ``callback()`` once the session's transaction has committed."""
-    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
-
-
-async def _run_after_commit(session: AsyncSession) -> None:
-    callbacks = session.info.pop(AFTER_COMMIT_KEY, [])
-    for callback in callbacks:
-        await callback()
-
-
 @asynccontextmanager
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Commit on success, roll back on any error; then run after-commit callbacks."""
+    """Commit on success, roll back on any error (unless the error asks to keep changes)."""
     async with maker() as session:
         try:
             yield session
             await session.commit()
         except AppError as exc:
-            if not exc.keep_changes:
-                await session.rollback()
-                session.info.pop(AFTER_COMMIT_KEY, None)
-                raise
-            await session.commit()
-            session.info.pop(AFTER_COMMIT_KEY, None)
+            await (session.commit() if exc.keep_changes else session.rollback())
             raise
         except BaseException:
             await session.rollback()
-            session.info.pop(AFTER_COMMIT_KEY, None)
             raise
-        await _run_after_commit(session)

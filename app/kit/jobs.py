@@ -1,20 +1,20 @@
 """Background jobs on procrastinate, in the same PostgreSQL as everything else.
 
 ``queue_app`` is the one procrastinate App. Job functions live in ``workers/`` and register on it;
-the API never imports them and defers jobs by name, after the request's commit, with id-only
-payloads (the job loads fresh state, so a retried or duplicated job is harmless).
+the API never imports them and defers jobs by name, in the request's own transaction, with
+id-only payloads (the job loads fresh state, so a retried or duplicated job is harmless).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import procrastinate
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.kit.db import after_commit
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 WORKER_MODULES = ["workers.jobs"]
 
@@ -32,15 +32,52 @@ async def open_queue(conninfo: str) -> AsyncIterator[procrastinate.App]:
             yield queue_app
 
 
-def defer_after_commit(
-    session: AsyncSession, job_name: str, *, queue: str = "default", **payload: Any
+SESSIONMAKER_KEY = "sessionmaker"
+
+
+async def run_worker(
+    maker: async_sessionmaker[AsyncSession],
+    *,
+    concurrency: int,
+    name: str = "worker",
+    queues: list[str] | None = None,
+    install_signal_handlers: bool = True,
+    wait: bool = True,
 ) -> None:
-    """Queue ``job_name(**payload)`` once ``session`` commits; nothing is sent on rollback."""
+    """Run a worker on the open ``queue_app``; jobs find the sessionmaker in their context."""
+    options: dict[str, Any] = {"queues": queues} if queues else {}  # absent: every queue
+    await queue_app.run_worker_async(
+        concurrency=concurrency,
+        name=name,
+        install_signal_handlers=install_signal_handlers,
+        wait=wait,
+        # Finished jobs are deleted: the table stays small and the metrics' count stays cheap.
+        delete_jobs="successful",
+        additional_context={SESSIONMAKER_KEY: maker},
+        **options,
+    )
 
-    async def _send() -> None:
-        await queue_app.configure_task(job_name, queue=queue).defer_async(**payload)
 
-    after_commit(session, _send)
+_DEFER = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
+    ":queue, :task, 0, NULL, NULL, CAST(:args AS jsonb), NULL"
+    ")::procrastinate_job_to_defer_v1])) AS id"
+)
+
+
+async def defer_job(
+    session: AsyncSession, job_name: str, *, queue: str = "default", **payload: Any
+) -> int:
+    """Queue ``job_name(**payload)`` inside the caller's transaction.
+
+    Procrastinate lives in the same database, so the job row is written by the same unit of
+    work: workers see it (and are NOTIFYed) only when the change commits, and a rollback takes
+    it away too. No job for a change that never happened, no change without its job.
+    """
+    job_id = await session.scalar(
+        _DEFER, {"queue": queue, "task": job_name, "args": json.dumps(payload)}
+    )
+    return int(job_id)
 
 
 async def queue_depth() -> dict[str, int]:

@@ -11,6 +11,7 @@ import time
 import uuid
 
 import structlog
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import error_body
@@ -33,6 +34,8 @@ class RequestContextMiddleware:
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _VALID_RID.match(incoming) else uuid.uuid4().hex
+        # Also on request.state: the 500 handler runs outside this middleware's context.
+        scope.setdefault("state", {})["request_id"] = rid
         client = scope.get("client")
         rid_token = request_id_var.set(rid)
         ip_token = client_ip_var.set(client[0] if client else None)
@@ -113,6 +116,7 @@ class BodySizeLimitMiddleware:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
+            REJECTED_OVERSIZE.inc()
             await _refuse(send, limit)
             return
         received = 0
@@ -124,7 +128,8 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    REJECTED_OVERSIZE.inc()
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -140,19 +145,20 @@ class BodySizeLimitMiddleware:
                 await _refuse(send, limit)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException so FastAPI's body parsing passes it on instead of answering 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_detail(limit))
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"The request body is larger than this endpoint accepts ({limit} bytes)."
 
 
 async def _refuse(send: Send, limit: int) -> None:
 
-    REJECTED_OVERSIZE.inc()
-    body = json.dumps(
-        error_body(
-            "PayloadTooLarge",
-            f"The request body is larger than this endpoint accepts ({limit} bytes).",
-        )
-    ).encode()
+    body = json.dumps(error_body("PayloadTooLarge", _too_large_detail(limit))).encode()
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

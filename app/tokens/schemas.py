@@ -5,13 +5,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.kit.validation import ShortName
 from app.models.enums import Role
 
 
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120, examples=["training-pipeline"])
+    name: ShortName = Field(examples=["training-pipeline"])
     role: Role | None = Field(
         default=None,
         description="Role the program acts with; defaults to client_member for clients and "

@@ -39,7 +39,7 @@ async def create(
     token = ApiToken(
         enterprise_id=principal.enterprise_id,
         created_by=principal.user_id,
-        name=body.name.strip(),
+        name=body.name,
         role=role,
         prefix=secret[:10],
         secret_hash=hash_secret(secret),

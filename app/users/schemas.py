@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from app.kit.security import MIN_PASSWORD_LENGTH
+from app.kit.validation import ShortName
 from app.models.enums import Locale, Role
 
 
@@ -17,7 +18,7 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    display_name: str = Field(min_length=1, max_length=120)
+    display_name: ShortName
     role: Role
     password: str | None = Field(
         default=None,
@@ -37,7 +38,7 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=120)
+    display_name: ShortName | None = None
     role: Role | None = None
     team_id: uuid.UUID | None = None
     is_active: bool | None = None

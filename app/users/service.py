@@ -62,7 +62,7 @@ async def create(
         enterprise_kind=enterprise.kind,
         team_id=body.team_id,
         email=body.email,
-        display_name=body.display_name.strip(),
+        display_name=body.display_name,
         role=body.role,
         locale=body.locale,
         password_hash=await hash_password_async(body.password or generated or ""),

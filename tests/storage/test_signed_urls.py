@@ -41,10 +41,10 @@ async def store(tmp_path: Path) -> LocalObjectStore:
 
 
 @pytest.fixture
-async def client(store: LocalObjectStore) -> AsyncIterator[httpx.AsyncClient]:
+async def http(store: LocalObjectStore) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=make_app(store))
-    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
-        yield client
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
 
 
 def assert_error(response: httpx.Response, status: int, kind: str, words: str) -> None:
@@ -58,13 +58,13 @@ def assert_error(response: httpx.Response, status: int, kind: str, words: str) -
 
 
 async def test_signed_get_streams_the_object(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     data = os.urandom(300_000)
     stored = await store.put_bytes(data, "image/jpeg")
     url = await store.presigned_get_url(stored.key)
 
-    response = await client.get(url)
+    response = await http.get(url)
 
     assert response.status_code == 200
     assert response.content == data
@@ -76,65 +76,63 @@ async def test_signed_get_streams_the_object(
 
 
 async def test_get_with_tampered_signature_is_forbidden(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     stored = await store.put_bytes(b"secret")
     url = await store.presigned_get_url(stored.key)
     flipped = "0" if url[-1] != "0" else "1"
 
-    response = await client.get(url[:-1] + flipped)
+    response = await http.get(url[:-1] + flipped)
 
     assert_error(response, 403, "PermissionDenied", "signature is invalid")
 
 
 async def test_get_with_swapped_filename_is_forbidden(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     stored = await store.put_bytes(b"report")
     url = await store.presigned_get_url(stored.key, filename="report.pdf")
 
-    response = await client.get(url.replace("report.pdf", "invoice.pdf"))
+    response = await http.get(url.replace("report.pdf", "invoice.pdf"))
 
     assert_error(response, 403, "PermissionDenied", "signature is invalid")
 
 
-async def test_unsigned_get_is_forbidden(
-    client: httpx.AsyncClient, store: LocalObjectStore
-) -> None:
+async def test_unsigned_get_is_forbidden(http: httpx.AsyncClient, store: LocalObjectStore) -> None:
     stored = await store.put_bytes(b"x")
 
-    response = await client.get(f"/api/v1/storage/objects/{stored.key}")
+    response = await http.get(f"/api/v1/storage/objects/{stored.key}")
 
     assert_error(response, 403, "PermissionDenied", "not signed")
 
 
-async def test_expired_get_is_forbidden(client: httpx.AsyncClient, store: LocalObjectStore) -> None:
+async def test_expired_get_is_forbidden(http: httpx.AsyncClient, store: LocalObjectStore) -> None:
     stored = await store.put_bytes(b"old")
     url = store.signer.url("GET", stored.key, 60, now=time.time() - 120)
 
-    response = await client.get(url)
+    response = await http.get(url)
 
     assert_error(response, 403, "PermissionDenied", "expired")
 
 
 async def test_get_of_a_deleted_object_is_not_found(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     stored = await store.put_bytes(b"gone soon")
     url = await store.presigned_get_url(stored.key)
     await store.delete(stored.key)
 
-    response = await client.get(url)
+    response = await http.get(url)
 
     assert_error(response, 404, "NotFound", "no longer exists")
 
 
 async def test_a_get_url_does_not_allow_put(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     url = await store.presigned_get_url("exports/a.json")
 
-    response = await client.put(url, content=b"{}")
+    response = await http.put(url, content=b"{}")
 
     assert_error(response, 403, "PermissionDenied", "signature is invalid")
     assert not await store.exists("exports/a.json")
@@ -144,11 +142,11 @@ async def test_a_get_url_does_not_allow_put(
 
 
 async def test_signed_put_stores_a_named_object(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     url = await store.presigned_put_url("exports/batch-1.json")
 
-    response = await client.put(
+    response = await http.put(
         url, content=b'{"ok": true}', headers={"Content-Type": "application/json"}
     )
 
@@ -162,14 +160,14 @@ async def test_signed_put_stores_a_named_object(
 
 
 async def test_signed_put_to_a_content_key_checks_and_dedupes(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     data = os.urandom(10_000)
     digest = hashlib.sha256(data).hexdigest()
     url = await store.presigned_put_url(content_key(digest))
 
-    first = await client.put(url, content=data)
-    second = await client.put(url, content=data)
+    first = await http.put(url, content=data)
+    second = await http.put(url, content=data)
 
     assert first.status_code == second.status_code == 200
     assert first.json() == {
@@ -183,49 +181,49 @@ async def test_signed_put_to_a_content_key_checks_and_dedupes(
 
 
 async def test_put_with_wrong_hash_is_rejected(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     key = content_key(hashlib.sha256(b"promised").hexdigest())
     url = await store.presigned_put_url(key)
 
-    response = await client.put(url, content=b"delivered")
+    response = await http.put(url, content=b"delivered")
 
     assert_error(response, 422, "ValidationError", "do not match")
     assert not await store.exists(key)
 
 
 async def test_put_with_tampered_signature_is_forbidden(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     url = await store.presigned_put_url("uploads/a.bin")
 
-    response = await client.put(url.replace("uploads/a.bin", "uploads/b.bin"), content=b"x")
+    response = await http.put(url.replace("uploads/a.bin", "uploads/b.bin"), content=b"x")
 
     assert_error(response, 403, "PermissionDenied", "signature is invalid")
 
 
-async def test_expired_put_is_forbidden(client: httpx.AsyncClient, store: LocalObjectStore) -> None:
+async def test_expired_put_is_forbidden(http: httpx.AsyncClient, store: LocalObjectStore) -> None:
     url = store.signer.url("PUT", "uploads/late.bin", 1, now=time.time() - 5)
 
-    response = await client.put(url, content=b"late")
+    response = await http.put(url, content=b"late")
 
     assert_error(response, 403, "PermissionDenied", "expired")
     assert not await store.exists("uploads/late.bin")
 
 
 async def test_oversized_put_is_refused_by_declared_length(
-    client: httpx.AsyncClient, store: LocalObjectStore
+    http: httpx.AsyncClient, store: LocalObjectStore
 ) -> None:
     url = await store.presigned_put_url("uploads/big.bin")
 
-    response = await client.put(url, content=b"x" * (MAX_BYTES + 1))
+    response = await http.put(url, content=b"x" * (MAX_BYTES + 1))
 
     assert_error(response, 413, "PayloadTooLarge", str(MAX_BYTES))
     assert not await store.exists("uploads/big.bin")
 
 
 async def test_oversized_streamed_put_is_cut_off(
-    client: httpx.AsyncClient, store: LocalObjectStore, tmp_path: Path
+    http: httpx.AsyncClient, store: LocalObjectStore, tmp_path: Path
 ) -> None:
     url = await store.presigned_put_url("uploads/big.bin")
 
@@ -233,7 +231,7 @@ async def test_oversized_streamed_put_is_cut_off(
         for _ in range(10):
             yield b"x" * (MAX_BYTES // 4)
 
-    response = await client.put(url, content=body())
+    response = await http.put(url, content=body())
 
     assert_error(response, 413, "PayloadTooLarge", str(MAX_BYTES))
     assert not await store.exists("uploads/big.bin")
@@ -243,9 +241,9 @@ async def test_oversized_streamed_put_is_cut_off(
 async def test_s3_backend_answers_not_found() -> None:
     s3 = S3ObjectStore("127.0.0.1:9", "key", "secret", "bucket")
     transport = httpx.ASGITransport(app=make_app(s3))
-    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
-        got = await client.get("/api/v1/storage/objects/a.txt?expires=1&sig=00")
-        put = await client.put("/api/v1/storage/objects/a.txt?expires=1&sig=00", content=b"x")
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        got = await http.get("/api/v1/storage/objects/a.txt?expires=1&sig=00")
+        put = await http.put("/api/v1/storage/objects/a.txt?expires=1&sig=00", content=b"x")
 
     assert_error(got, 404, "NotFound", "served by S3 directly")
     assert_error(put, 404, "NotFound", "served by S3 directly")

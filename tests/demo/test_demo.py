@@ -1,0 +1,122 @@
+"""The demo park: built through the real services, loaded once, with working accounts."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+
+from fastapi import FastAPI
+from httpx import AsyncClient
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.demo.service import Account, load_demo
+from app.models import Enterprise, EnterpriseKind, LabelingJob, User
+from app.models.base import Base
+
+
+async def _load(app: FastAPI, *, reset_passwords: bool = False) -> list[Account]:
+    return await load_demo(app.state.sessionmaker, app.state.store, reset_passwords=reset_passwords)
+
+
+async def _row_counts(db: AsyncSession) -> dict[str, int]:
+    counts = {}
+    for table in Base.metadata.sorted_tables:
+        counts[table.name] = int(await db.scalar(select(func.count()).select_from(table)) or 0)
+    return counts
+
+
+async def _logs_in(client: AsyncClient, email: str, password: str) -> bool:
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    return response.status_code == 200
+
+
+async def test_demo_builds_a_small_park_with_working_accounts(
+    app: FastAPI, client: AsyncClient, db: AsyncSession
+) -> None:
+    accounts = await _load(app)
+
+    kinds = Counter((await db.scalars(select(Enterprise.kind))).all())
+    assert kinds == {
+        EnterpriseKind.PARK_OPERATOR: 1,
+        EnterpriseKind.CLIENT: 1,
+        EnterpriseKind.VENDOR: 2,
+    }
+    roles = Counter(role for _, role, _ in accounts)
+    assert roles == {
+        "park_admin": 1,
+        "enterprise_admin": 3,
+        "client_member": 1,
+        "qa_lead": 2,
+        "annotator": 6,
+    }
+    stored_roles = Counter(r.value for r in (await db.scalars(select(User.role))).all())
+    assert stored_roles == roles
+    assert all(password for _, _, password in accounts)
+    for email, role, password in accounts:
+        if role in ("park_admin", "annotator"):
+            assert await _logs_in(client, email, password), email
+
+
+async def test_demo_jobs_are_visible_to_their_admitted_vendors(
+    app: FastAPI, client: AsyncClient, db: AsyncSession
+) -> None:
+    accounts = await _load(app)
+
+    jobs = {j.label_schema["kind"]: j for j in (await db.scalars(select(LabelingJob))).all()}
+    assert set(jobs) == {"image_boxes", "text_spans"}
+    assert len(jobs["image_boxes"].vendor_ids) == 2
+    assert len(jobs["text_spans"].vendor_ids) == 1
+    passwords = {email: password for email, _, password in accounts}
+    visible: dict[str, set[str]] = {}
+    for email in ("annotator1@xinghe.example.com", "annotator1@jiangxin.example.com"):
+        assert await _logs_in(client, email, passwords[email])
+        response = await client.get("/api/v1/jobs")
+        visible[email] = {j["label_schema"]["kind"] for j in response.json()["items"]}
+    assert visible == {
+        "annotator1@xinghe.example.com": {"image_boxes", "text_spans"},
+        "annotator1@jiangxin.example.com": {"image_boxes"},
+    }
+
+
+async def test_demo_samples_are_in_object_storage(app: FastAPI, db: AsyncSession) -> None:
+    await _load(app)
+    store = app.state.store
+    jobs = {j.data_kind.value: j for j in (await db.scalars(select(LabelingJob))).all()}
+
+    images = json.loads(await store.get_bytes(f"demo/{jobs['image'].id}/samples.json"))
+    texts = json.loads(await store.get_bytes(f"demo/{jobs['text'].id}/samples.json"))
+
+    assert images["job_id"] == str(jobs["image"].id)
+    assert len(images["items"]) == 12
+    first = images["items"][0]
+    assert first["truth"]
+    with Image.open(io.BytesIO(await store.get_bytes(first["key"]))) as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (640, 480)
+    assert len(texts["items"]) == 20
+    assert all(item["text"] for item in texts["items"])
+
+
+async def test_loading_the_demo_twice_changes_nothing(app: FastAPI, db: AsyncSession) -> None:
+    await _load(app)
+    before = await _row_counts(db)
+
+    assert await _load(app) == []
+    assert await _row_counts(db) == before
+
+
+async def test_reset_passwords_gives_the_demo_accounts_new_working_passwords(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    first = {email: password for email, _, password in await _load(app)}
+
+    reset = {email: password for email, _, password in await _load(app, reset_passwords=True)}
+
+    assert set(reset) == set(first)
+    email = "qa@jiangxin.example.com"
+    assert reset[email] != first[email]
+    assert not await _logs_in(client, email, first[email])
+    assert await _logs_in(client, email, reset[email])
