@@ -35,7 +35,7 @@ async def live_token(session: AsyncSession, secret_hash: str) -> ApiToken | None
 
 
 async def touch_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
-    # At most one write a minute per token: a busy program must not turn reads into writes.
+    # Conditional, so concurrent requests of one token write it once.
     await session.execute(
         update(ApiToken)
         .where(

@@ -20,13 +20,13 @@ class _Hashing:
     """argon2id; cost comes from settings (the test suite turns it down, production never)."""
 
     def __init__(self, time_cost: int, memory_kib: int) -> None:
-        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
         # Verifying against this keeps a login for an unknown email as slow as one with a wrong
         # password, so response time does not reveal which emails exist.
         self.dummy = self.hasher.hash("brigade-timing-equaliser")
 
 
-_hashing = _Hashing(time_cost=3, memory_kib=65536)  # argon2-cffi's OWASP-aligned defaults
+_hashing = _Hashing(time_cost=2, memory_kib=19456)  # OWASP; settings may raise it
 
 
 def configure_password_hashing(time_cost: int, memory_kib: int) -> None:
