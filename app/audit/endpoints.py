@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from app.audit.schemas import AuditEventOut
 from app.auth.dependencies import CurrentPrincipal
 from app.kit.deps import DbSession
-from app.kit.pagination import Page, Paging, paginate
+from app.kit.pagination import Page, Paging, page_of, paginate
 from app.models import AuditEvent
 from app.scoping import scoped_select
 
@@ -29,9 +29,4 @@ async def list_audit_events(
     if target_type:
         stmt = stmt.where(AuditEvent.target_type == target_type)
     rows, total = await paginate(session, stmt.order_by(AuditEvent.id.desc()), paging)
-    return Page[AuditEventOut](
-        items=[AuditEventOut.model_validate(r) for r in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return page_of(AuditEventOut, rows, total, paging)

@@ -22,6 +22,42 @@ def _jsonable(value: Any) -> Any:
     return str(value)  # UUID, Decimal, datetime, enums
 
 
+def apply_changes(obj: object, data: dict[str, Any]) -> dict[str, Any]:
+    """Set every field of ``data`` that differs on ``obj``; return ``{field: {from, to}}``."""
+    changes: dict[str, Any] = {}
+    for field, value in data.items():
+        old = getattr(obj, field)
+        if old != value:
+            changes[field] = {"from": old, "to": value}
+            setattr(obj, field, value)
+    return changes
+
+
+async def record_update(
+    session: AsyncSession,
+    actor: Principal | None,
+    action: str,
+    changes: dict[str, Any],
+    *,
+    target_type: str,
+    target_id: uuid.UUID | str,
+    enterprise_id: uuid.UUID | None,
+) -> None:
+    """Flush and audit an update, if it changed anything."""
+    if not changes:
+        return
+    await session.flush()
+    record(
+        session,
+        actor,
+        action,
+        target_type=target_type,
+        target_id=target_id,
+        enterprise_id=enterprise_id,
+        changes=changes,
+    )
+
+
 def record(
     session: AsyncSession,
     actor: Principal | None,

@@ -17,7 +17,7 @@ from app.enterprises.schemas import (
     TeamOut,
 )
 from app.kit.deps import DbSession
-from app.kit.pagination import Page, Paging
+from app.kit.pagination import Page, Paging, page_of
 from app.models import EnterpriseKind
 
 router = APIRouter(prefix="/enterprises", tags=["enterprises"])
@@ -45,12 +45,7 @@ async def list_enterprises(
 ) -> Page[EnterpriseOut]:
     """All enterprises for the park admin; one's own enterprise for everyone else."""
     rows, total = await service.list_enterprises(session, principal, paging, kind)
-    return Page[EnterpriseOut](
-        items=[EnterpriseOut.model_validate(r) for r in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return page_of(EnterpriseOut, rows, total, paging)
 
 
 @router.get("/directory", response_model=list[DirectoryEntry], operation_id="enterprise_directory")

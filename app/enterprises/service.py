@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import record, record_update
 from app.auth.principal import Principal
 from app.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate, TeamCreate
 from app.errors import Conflict, PermissionDenied
@@ -77,17 +77,15 @@ async def update(
         if new_settings != enterprise.settings:
             changes["settings"] = {"from": enterprise.settings, "to": new_settings}
             enterprise.settings = new_settings
-    if changes:
-        await session.flush()
-        record(
-            session,
-            principal,
-            "enterprise.update",
-            target_type="enterprise",
-            target_id=enterprise.id,
-            enterprise_id=enterprise.id,
-            changes=changes,
-        )
+    await record_update(
+        session,
+        principal,
+        "enterprise.update",
+        changes,
+        target_type="enterprise",
+        target_id=enterprise.id,
+        enterprise_id=enterprise.id,
+    )
     return enterprise
 
 

@@ -9,7 +9,7 @@ from app.auth.dependencies import CurrentPrincipal
 from app.jobs import service
 from app.jobs.schemas import JobCreate, JobOut, JobUpdate
 from app.kit.deps import DbSession
-from app.kit.pagination import Page, Paging
+from app.kit.pagination import Page, Paging, page_of
 from app.models import JobStatus
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -32,12 +32,7 @@ async def list_jobs(
 ) -> Page[JobOut]:
     """Jobs the caller may see: a client's own, or those a vendor is admitted to."""
     jobs, total = await service.list_jobs(session, principal, paging, status=status)
-    return Page[JobOut](
-        items=[JobOut.model_validate(j) for j in jobs],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return page_of(JobOut, jobs, total, paging)
 
 
 @router.get("/{job_id}", response_model=JobOut, operation_id="get_job")

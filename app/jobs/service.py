@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import apply_changes, record, record_update
 from app.auth.principal import Principal
 from app.errors import Conflict, InvalidInput
 from app.jobs.schemas import JobCreate, JobUpdate
@@ -110,23 +110,19 @@ async def update(
         del data["vendor_ids"]
     if data.get("name") not in (None, job.name):
         await _check_name_free(session, job.client_id, data["name"], exclude=job.id)
-    for field, value in data.items():
-        if value is None and field != "deadline":
-            raise InvalidInput(f"{field}: may not be null.")
-        if getattr(job, field) != value:
-            changes[field] = {"from": getattr(job, field), "to": value}
-            setattr(job, field, value)
-    if changes:
-        await session.flush()
-        record(
-            session,
-            principal,
-            "job.update",
-            target_type="labeling_job",
-            target_id=job.id,
-            enterprise_id=job.client_id,
-            changes=changes,
-        )
+    nulls = [f for f, v in data.items() if v is None and f != "deadline"]
+    if nulls:
+        raise InvalidInput(f"{nulls[0]}: may not be null.")
+    changes |= apply_changes(job, data)
+    await record_update(
+        session,
+        principal,
+        "job.update",
+        changes,
+        target_type="labeling_job",
+        target_id=job.id,
+        enterprise_id=job.client_id,
+    )
     return job
 
 

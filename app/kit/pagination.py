@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseModel)
 
 
 class PageParams(BaseModel):
@@ -32,6 +33,16 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+def page_of(schema: type[S], rows: list[Any], total: int, params: PageParams) -> Page[S]:
+    """A page of ``schema`` objects built from ORM rows."""
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(r) for r in rows],
+        total=total,
+        limit=params.limit,
+        offset=params.offset,
+    )
 
 
 async def paginate(

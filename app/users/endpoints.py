@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 
 from app.auth.dependencies import CurrentPerson, CurrentPrincipal, CurrentUser
 from app.kit.deps import DbSession
-from app.kit.pagination import Page, Paging
+from app.kit.pagination import Page, Paging, page_of
 from app.models import Role
 from app.users import service
 from app.users.schemas import (
@@ -42,12 +42,7 @@ async def list_users(
     team_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Page[UserOut]:
     rows, total = await service.list_users(session, principal, paging, role=role, team_id=team_id)
-    return Page[UserOut](
-        items=[UserOut.model_validate(u) for u in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return page_of(UserOut, rows, total, paging)
 
 
 @router.post(

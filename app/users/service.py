@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import record
+from app.audit.service import apply_changes, record, record_update
 from app.auth import repository as auth_repo
 from app.auth.principal import Principal
 from app.auth.service import principal_for_user
@@ -98,24 +97,18 @@ async def update(
         _check_grant(principal, data["role"])
     if "team_id" in data:
         await _check_team(session, data["team_id"], user.enterprise_id)
-    changes: dict[str, Any] = {}
-    for field, value in data.items():
-        if getattr(user, field) != value:
-            changes[field] = {"from": getattr(user, field), "to": value}
-            setattr(user, field, value)
+    changes = apply_changes(user, data)
     if data.get("is_active") is False:
         await auth_repo.revoke_user_sessions(session, user.id, datetime.now(UTC))
-    if changes:
-        await session.flush()
-        record(
-            session,
-            principal,
-            "user.update",
-            target_type="user",
-            target_id=user.id,
-            enterprise_id=user.enterprise_id,
-            changes=changes,
-        )
+    await record_update(
+        session,
+        principal,
+        "user.update",
+        changes,
+        target_type="user",
+        target_id=user.id,
+        enterprise_id=user.enterprise_id,
+    )
     return user
 
 
