@@ -67,15 +67,8 @@ def worker(
 async def _worker(settings: Settings, concurrency: int, queues: list[str] | None) -> None:
     from app.kit.jobs import open_queue, run_worker
 
-    url = await asyncio.to_thread(database_url, settings)
-    if settings.embedded_database:
-        await asyncio.to_thread(migrate, url)
-    engine = create_engine(settings, url)
-    try:
-        async with open_queue(libpq_url(url)):
-            await run_worker(create_sessionmaker(engine), concurrency=concurrency, queues=queues)
-    finally:
-        await engine.dispose()
+    async with _services(settings) as (maker, store, url), open_queue(libpq_url(url)):
+        await run_worker(maker, store, concurrency=concurrency, queues=queues)
 
 
 @cli.command(name="migrate")
@@ -97,7 +90,7 @@ def migrate_cmd(
 @asynccontextmanager
 async def _services(
     settings: Settings,
-) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], ObjectStore]]:
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], ObjectStore, str]]:
     configure_password_hashing(settings.auth.argon2_time_cost, settings.auth.argon2_memory_kib)
     url = await asyncio.to_thread(database_url, settings)
     if settings.embedded_database:
@@ -106,7 +99,7 @@ async def _services(
     store = create_store(settings, resolve_signing_key(settings))
     await store.ensure_ready()
     try:
-        yield create_sessionmaker(engine), store
+        yield create_sessionmaker(engine), store, url
     finally:
         await engine.dispose()
 
@@ -127,7 +120,7 @@ def create_admin(
     configure_logging(settings.log_level, json=False)
 
     async def _go() -> str:
-        async with _services(settings) as (maker, _):
+        async with _services(settings) as (maker, _, _url):
             return await create_park_admin(
                 maker, email=email, name=name, park=park, password=password
             )
@@ -155,7 +148,7 @@ def demo(
     configure_logging(settings.log_level, json=False)
 
     async def _go() -> list[tuple[str, str, str]]:
-        async with _services(settings) as (maker, store):
+        async with _services(settings) as (maker, store, _url):
             return await load_demo(maker, store, reset_passwords=reset_passwords)
 
     accounts = asyncio.run(_go())

@@ -63,6 +63,8 @@ class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Dataset uploads and signed storage PUTs: streamed to disk, never held in memory.
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
     public_url: str = "http://127.0.0.1:8000"
 
 

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from app.audit.endpoints import router as audit_router
 from app.auth.endpoints import router as auth_router
 from app.config import Settings, get_settings
+from app.datasets.endpoints import router as datasets_router
 from app.enterprises.endpoints import router as enterprises_router
 from app.errors import ErrorResponse, MethodNotAllowed, NotFound, install_error_handlers
 from app.jobs.endpoints import router as jobs_router
@@ -60,6 +61,7 @@ def api_router() -> APIRouter:
         enterprises_router,
         users_router,
         jobs_router,
+        datasets_router,
         audit_router,
         storage_router,
     ):
@@ -88,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             worker = asyncio.create_task(
                 run_worker(
                     app.state.sessionmaker,
+                    store,
                     concurrency=settings.worker.concurrency,
                     name="embedded",
                     install_signal_handlers=False,
@@ -162,6 +165,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise NotFound(f"No such endpoint: /api/{path}")
 
     _mount_ui(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.server.max_request_bytes)
+    upload = settings.server.max_upload_bytes
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.server.max_request_bytes,
+        overrides={r"/api/v1/jobs/[^/]+/datasets$": upload, r"/api/v1/storage/objects/": upload},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

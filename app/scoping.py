@@ -22,8 +22,10 @@ from app.errors import NotFound, PermissionDenied
 from app.models import (
     ApiToken,
     AuditEvent,
+    Dataset,
     Enterprise,
     EnterpriseKind,
+    Item,
     JobVendor,
     LabelingJob,
     Role,
@@ -85,6 +87,23 @@ def _job(p: Principal, write: bool) -> ColumnElement[bool]:
     return false()
 
 
+def _dataset(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin and not write:
+        return true()
+    if p.enterprise_kind is EnterpriseKind.CLIENT:
+        return Dataset.client_id == p.enterprise_id
+    return false()  # vendors label items; they never see the client's uploads
+
+
+def _item(p: Principal, write: bool) -> ColumnElement[bool]:
+    if p.is_park_admin and not write:
+        return true()
+    if p.enterprise_kind is EnterpriseKind.CLIENT:
+        own_jobs = select(LabelingJob.id).where(LabelingJob.client_id == p.enterprise_id)
+        return Item.job_id.in_(own_jobs)
+    return false()  # annotators get items through the distribution API, not by listing
+
+
 def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
     if write:
         return false()  # append-only: written by services, never through a principal's scope
@@ -102,6 +121,8 @@ _RULES: dict[type[Any], Rule] = {
     ApiToken: _token,
     LabelingJob: _job,
     AuditEvent: _audit,
+    Dataset: _dataset,
+    Item: _item,
 }
 
 

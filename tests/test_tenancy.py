@@ -18,7 +18,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.security import hash_secret
-from app.models import ApiToken, AuditEvent, EnterpriseKind, Role
+from app.models import ApiToken, AuditEvent, DataKind, Dataset, EnterpriseKind, Item, Role
 from tests.factories import (
     browser_client,
     make_enterprise,
@@ -39,6 +39,7 @@ UNSCOPED = {
     ("POST", "/api/v1/enterprises"): "park admin only (role test below)",
     ("POST", "/api/v1/tokens"): "creates in the caller's own enterprise only",
     ("GET", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
+    ("POST", "/api/v1/uploads"): "mints an upload URL under the caller's own enterprise prefix",
     ("PUT", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
 }
 
@@ -50,6 +51,7 @@ class Probe:
     actor: str
     expect: int
     body: dict[str, Any] | None = None
+    files: bool = False  # send ``body`` as a multipart form with a small file
 
 
 PROBES = [
@@ -75,6 +77,38 @@ PROBES = [
             "price_per_item": "1",
             "label_schema": {"kind": "text_classification", "labels": [{"name": "a"}]},
         },
+    ),
+    # Datasets and items of A: only A's people see or change them; vendors never list them.
+    Probe("POST", "/api/v1/jobs/{job_a}/datasets", "b_member", 404, {"format": "jsonl"}, True),
+    Probe("POST", "/api/v1/jobs/{job_a}/datasets", "v1_admin", 403, {"format": "jsonl"}, True),
+    Probe(
+        "POST",
+        "/api/v1/jobs/{job_a}/datasets/from-upload",
+        "b_token",
+        404,
+        {"format": "jsonl", "upload_key": "uploads/{client_a}/x"},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/jobs/{job_a}/datasets/from-upload",
+        "a_member",
+        403,
+        {"format": "jsonl", "upload_key": "uploads/{client_b}/x"},
+    ),
+    Probe("GET", "/api/v1/datasets/{dataset_a}", "b_admin", 404),
+    Probe("GET", "/api/v1/datasets/{dataset_a}", "v1_admin", 404),
+    Probe("GET", "/api/v1/datasets/{dataset_a}", "a_member", 200),
+    Probe("GET", "/api/v1/datasets/{dataset_a}/rejections", "b_member", 404),
+    Probe("GET", "/api/v1/datasets/{dataset_a}/items", "v1_annot", 404),
+    Probe("GET", "/api/v1/datasets/{dataset_a}/items", "b_token", 404),
+    Probe(
+        "PATCH", "/api/v1/datasets/{dataset_a}/items/{item_a}", "b_member", 404, {"excluded": True}
+    ),
+    Probe(
+        "PATCH", "/api/v1/datasets/{dataset_a}/items/{item_a}", "v1_admin", 404, {"excluded": True}
+    ),
+    Probe(
+        "PATCH", "/api/v1/datasets/{dataset_a}/items/{item_a}", "a_member", 200, {"excluded": False}
     ),
     # Users of A: not visible to B, not changeable, no password reset.
     Probe("GET", "/api/v1/users/{a_member_id}", "b_admin", 404),
@@ -121,6 +155,7 @@ LIST_PROBES = [
     ("/api/v1/enterprises", "b_admin", "client_a"),
     ("/api/v1/tokens", "b_admin", "a_token_id"),
     ("/api/v1/audit", "b_admin", "client_a"),
+    ("/api/v1/jobs/{job_a}/datasets", "v1_annot", "dataset_a"),
 ]
 
 # And what they must find, so an empty list cannot pass the test above by accident.
@@ -131,6 +166,7 @@ LIST_POSITIVE = [
     ("/api/v1/enterprises", "park", "client_a"),
     ("/api/v1/tokens", "a_admin", "a_token_id"),
     ("/api/v1/audit", "a_admin", "client_a"),
+    ("/api/v1/jobs/{job_a}/datasets", "a_member", "dataset_a"),
 ]
 
 
@@ -175,7 +211,28 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "v2_admin": await make_user(db, v2, Role.ENTERPRISE_ADMIN),
         "v2_annot": await make_user(db, v2, Role.ANNOTATOR),
     }
-    job_a = await make_job(db, a, [v1])
+    job_a = await make_job(
+        db,
+        a,
+        [v1],
+        data_kind=DataKind.TEXT,
+        label_schema={"kind": "text_classification", "labels": [{"name": "x"}]},
+    )
+    dataset_a = Dataset(
+        job_id=job_a.id, client_id=a.id, name="d", kind=DataKind.TEXT, format="jsonl"
+    )
+    db.add(dataset_a)
+    await db.flush()
+    item_a = Item(
+        job_id=job_a.id,
+        dataset_id=dataset_a.id,
+        seq=0,
+        kind=DataKind.TEXT,
+        content_sha256="a" * 64,
+        text="x",
+    )
+    db.add(item_a)
+    await db.flush()
     await make_job(db, b, [v2])
     a_secret, a_token = await _token(db, a.id, Role.ENTERPRISE_ADMIN)
     b_secret, _ = await _token(db, b.id, Role.CLIENT_MEMBER)
@@ -183,6 +240,9 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
     await db.commit()
     ids = {
         "client_a": str(a.id),
+        "client_b": str(b.id),
+        "dataset_a": str(dataset_a.id),
+        "item_a": str(item_a.id),
         "vendor_1": str(v1.id),
         "job_a": str(job_a.id),
         "a_token_id": str(a_token.id),
@@ -211,11 +271,20 @@ def _probe_id(p: Probe) -> str:
     return f"{p.actor}-{p.method}-{p.path}"
 
 
-@pytest.mark.parametrize("probe", PROBES, ids=_probe_id)
-async def test_cross_tenant_probe(world: World, probe: Probe) -> None:
+async def _send(world: World, probe: Probe) -> Any:
     client = world.clients[probe.actor]
     path = _fill(probe.path, world.ids)
-    response = await client.request(probe.method, path, json=_fill(probe.body, world.ids))
+    body = _fill(probe.body, world.ids)
+    if probe.files:
+        return await client.request(
+            probe.method, path, data=body, files={"file": ("d.jsonl", b'{"text": "x"}\n')}
+        )
+    return await client.request(probe.method, path, json=body)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=_probe_id)
+async def test_cross_tenant_probe(world: World, probe: Probe) -> None:
+    response = await _send(world, probe)
     assert response.status_code == probe.expect, response.text
     if probe.expect >= 400:
         assert set(response.json()) >= {"error", "detail"}
@@ -223,14 +292,14 @@ async def test_cross_tenant_probe(world: World, probe: Probe) -> None:
 
 @pytest.mark.parametrize(("path", "actor", "hidden"), LIST_PROBES)
 async def test_lists_hide_other_tenants(world: World, path: str, actor: str, hidden: str) -> None:
-    response = await world.clients[actor].get(path)
+    response = await world.clients[actor].get(_fill(path, world.ids))
     assert response.status_code == 200, response.text
     assert world.ids[hidden] not in response.text
 
 
 @pytest.mark.parametrize(("path", "actor", "shown"), LIST_POSITIVE)
 async def test_lists_show_own_tenant(world: World, path: str, actor: str, shown: str) -> None:
-    response = await world.clients[actor].get(path)
+    response = await world.clients[actor].get(_fill(path, world.ids))
     assert response.status_code == 200, response.text
     assert world.ids[shown] in response.text
 
@@ -239,9 +308,7 @@ async def test_rejected_writes_change_nothing(world: World) -> None:
     """After every cross-tenant write was refused, A's data is as it was."""
     for probe in PROBES:
         if probe.method != "GET" and probe.expect >= 400:
-            await world.clients[probe.actor].request(
-                probe.method, _fill(probe.path, world.ids), json=_fill(probe.body, world.ids)
-            )
+            await _send(world, probe)
     job = (await world.clients["a_member"].get(f"/api/v1/jobs/{world.ids['job_a']}")).json()
     assert job["priority"] == 0
     me = (await world.clients["a_member"].get("/api/v1/auth/me")).json()

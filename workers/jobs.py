@@ -10,8 +10,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository as auth_repo
+from app.ingest import service as ingest
 from app.kit.db import session_scope
-from app.kit.jobs import SESSIONMAKER_KEY, queue_app
+from app.kit.jobs import SESSIONMAKER_KEY, STORE_KEY, queue_app
 
 log = structlog.get_logger(__name__)
 
@@ -45,3 +46,23 @@ async def purge_expired_sessions(context: procrastinate.JobContext, timestamp: i
         deleted = await auth_repo.purge_old_sessions(session)
     log.info("expired_sessions_purged", deleted=deleted, scheduled_at=timestamp)
     return deleted
+
+
+INGEST_ATTEMPTS = 3
+
+
+@queue_app.task(
+    name="brigade.ingest_dataset",
+    queue="ingest",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=INGEST_ATTEMPTS - 1, wait=5),
+)
+async def ingest_dataset(context: procrastinate.JobContext, dataset_id: str) -> None:
+    """Clean, store and split one uploaded dataset; resumes from its checkpoint when retried."""
+    attempt = (context.job.attempts or 0) + 1
+    await ingest.run(
+        _maker(context),
+        context.additional_context[STORE_KEY],
+        uuid.UUID(dataset_id),
+        final_attempt=attempt >= INGEST_ATTEMPTS,
+    )

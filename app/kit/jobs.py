@@ -16,6 +16,8 @@ import procrastinate
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.kit.storage import ObjectStore
+
 WORKER_MODULES = ["workers.jobs"]
 
 # The connector is swapped for a real one at startup (``open_queue``); no I/O at import.
@@ -33,10 +35,12 @@ async def open_queue(conninfo: str) -> AsyncIterator[procrastinate.App]:
 
 
 SESSIONMAKER_KEY = "sessionmaker"
+STORE_KEY = "store"
 
 
 async def run_worker(
     maker: async_sessionmaker[AsyncSession],
+    store: ObjectStore,
     *,
     concurrency: int,
     name: str = "worker",
@@ -44,7 +48,8 @@ async def run_worker(
     install_signal_handlers: bool = True,
     wait: bool = True,
 ) -> None:
-    """Run a worker on the open ``queue_app``; jobs find the sessionmaker in their context."""
+    """Run a worker on the open ``queue_app``; jobs find the sessionmaker and the object store
+    in their context."""
     options: dict[str, Any] = {"queues": queues} if queues else {}  # absent: every queue
     await queue_app.run_worker_async(
         concurrency=concurrency,
@@ -53,7 +58,7 @@ async def run_worker(
         wait=wait,
         # Finished jobs are deleted: the table stays small and the metrics' count stays cheap.
         delete_jobs="successful",
-        additional_context={SESSIONMAKER_KEY: maker},
+        additional_context={SESSIONMAKER_KEY: maker, STORE_KEY: store},
         **options,
     )
 

@@ -91,8 +91,8 @@ def _route_template(scope: Scope) -> str:
 class BodySizeLimitMiddleware:
     """Refuse bodies over ``max_bytes``: early from Content-Length, else while streaming.
 
-    Routes that legitimately take more (uploads) raise their own limit through ``overrides``:
-    path prefixes mapped to a byte limit.
+    Routes that legitimately take more (uploads) get their own limit through ``overrides``:
+    path patterns (regular expressions, matched from the start) mapped to a byte limit.
     """
 
     def __init__(
@@ -100,11 +100,11 @@ class BodySizeLimitMiddleware:
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.overrides = overrides or {}
+        self.overrides = [(re.compile(p), limit) for p, limit in (overrides or {}).items()]
 
     def _limit(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
-            if path.startswith(prefix):
+        for pattern, limit in self.overrides:
+            if pattern.match(path):
                 return limit
         return self.max_bytes
 

@@ -3,7 +3,16 @@
 from app.models.audit import AuditEvent
 from app.models.auth import ApiToken, Session
 from app.models.base import Base
-from app.models.enums import DataKind, Domain, EnterpriseKind, JobStatus, Locale, Role
+from app.models.enums import (
+    DataKind,
+    DatasetStatus,
+    Domain,
+    EnterpriseKind,
+    JobStatus,
+    Locale,
+    Role,
+)
+from app.models.ingest import Dataset, GoldAnswer, IngestRejection, Item, Task
 from app.models.jobs import JobVendor, LabelingJob
 from app.models.tenancy import Enterprise, Team, User
 
@@ -12,15 +21,21 @@ __all__ = [
     "AuditEvent",
     "Base",
     "DataKind",
+    "Dataset",
+    "DatasetStatus",
     "Domain",
     "Enterprise",
     "EnterpriseKind",
+    "GoldAnswer",
+    "IngestRejection",
+    "Item",
     "JobStatus",
     "JobVendor",
     "LabelingJob",
     "Locale",
     "Role",
     "Session",
+    "Task",
     "Team",
     "User",
 ]

@@ -49,6 +49,13 @@ class JobStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class DatasetStatus(StrEnum):
+    QUEUED = "queued"  # uploaded, ingest job waiting
+    PROCESSING = "processing"
+    READY = "ready"  # items stored and split into tasks: usable
+    FAILED = "failed"  # clearly failed: none of its items are served
+
+
 class Locale(StrEnum):
     ZH_CN = "zh-CN"
     EN = "en"

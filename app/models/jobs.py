@@ -27,6 +27,7 @@ from app.models.base import Base, created_at, str_enum, uuid_pk
 from app.models.enums import DataKind, Domain, EnterpriseKind, JobStatus
 
 MAX_OVERLAP = 20
+MAX_TASK_SIZE = 500
 
 
 class LabelingJob(Base):
@@ -39,6 +40,7 @@ class LabelingJob(Base):
         CheckConstraint("client_kind = 'client'", name="owner_is_client"),
         CheckConstraint(f"overlap BETWEEN 1 AND {MAX_OVERLAP}", name="overlap_range"),
         CheckConstraint("price_per_item >= 0", name="price_not_negative"),
+        CheckConstraint(f"task_size BETWEEN 1 AND {MAX_TASK_SIZE}", name="task_size_range"),
         CheckConstraint("currency = 'CNY'", name="currency_cny"),
         CheckConstraint("label_schema ->> 'kind' IS NOT NULL", name="schema_has_kind"),
         UniqueConstraint("client_id", "name"),
@@ -65,6 +67,8 @@ class LabelingJob(Base):
         str_enum(JobStatus, "job_status"), nullable=False, default=JobStatus.DRAFT
     )
     priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Items per labeling task: 1 for fast classification, 10-50 for review batches.
+    task_size: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
     )

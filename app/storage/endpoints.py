@@ -81,12 +81,12 @@ async def upload_object(
 ) -> UploadedObject:
     """Store the request body at ``key`` for the holder of a valid signed PUT URL.
 
-    The body may not exceed ``server.max_request_bytes`` (413). For ``sha256/`` keys the body must
+    The body may not exceed ``server.max_upload_bytes`` (413). For ``sha256/`` keys the body must
     hash to the key (422) and an object already stored there is kept (``created: false``)."""
     local = _local(store)
     local.verify_url("PUT", key, expires, sig, None)
     settings: Settings = request.app.state.settings
-    max_bytes = settings.server.max_request_bytes
+    max_bytes = settings.server.max_upload_bytes
     declared = request.headers.get("content-length")
     # Refuse a declared oversize body before reading a byte of it.
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:

@@ -28,7 +28,7 @@ def make_app(store: ObjectStore) -> FastAPI:
     app.include_router(router, prefix="/api/v1")
     app.state.store = store
     app.state.settings = Settings(
-        server=ServerSettings(public_url=PUBLIC_URL, max_request_bytes=MAX_BYTES)
+        server=ServerSettings(public_url=PUBLIC_URL, max_upload_bytes=MAX_BYTES)
     )
     return app
 

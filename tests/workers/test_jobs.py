@@ -30,7 +30,11 @@ async def _queued(db: AsyncSession) -> list[tuple[str, str]]:
 async def _run_worker(app: FastAPI) -> None:
     """Work through every queued job with the app's worker setup, then return."""
     await run_worker(
-        app.state.sessionmaker, concurrency=1, install_signal_handlers=False, wait=False
+        app.state.sessionmaker,
+        app.state.store,
+        concurrency=1,
+        install_signal_handlers=False,
+        wait=False,
     )
 
 

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.ingest.sources import TextFormat
+from app.kit.validation import LongName
+from app.models.enums import DataKind, DatasetStatus
+
+
+class IngestOptions(BaseModel):
+    """How to read and clean an upload. Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: TextFormat = Field(
+        description="jsonl: one JSON object per line; csv/tsv: header row; txt: one item per "
+        'line; labelstudio: Label Studio task list ([{"data": {...}}])'
+    )
+    name: LongName | None = Field(default=None, description="Defaults to the file name")
+    text_field: str = Field(
+        default="text", min_length=1, max_length=200, description="JSON key or CSV column"
+    )
+    gold: bool = Field(default=False, description="Known-answer items for quality control")
+    answer_field: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Gold datasets: the answer key"
+    )
+    mask_pii: bool = Field(
+        default=False, description="Mask ID numbers, phones, emails and bank cards"
+    )
+    near_duplicates: bool = Field(default=True, description="Flag near-duplicate texts")
+    max_chars: int = Field(default=100_000, ge=1, le=1_000_000)
+
+
+class UploadForm(IngestOptions):
+    """The multipart form of an upload: the file plus the options as form fields."""
+
+    file: UploadFile = Field(description="The dataset file")
+
+
+class FromUpload(IngestOptions):
+    upload_key: str = Field(min_length=1, max_length=512, description="From POST /uploads")
+
+
+class UploadTicket(BaseModel):
+    key: str
+    url: str
+    method: Literal["PUT"] = "PUT"
+    expires_in: int
+
+
+class DatasetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    job_id: uuid.UUID
+    name: str
+    kind: DataKind
+    format: str
+    is_gold: bool
+    status: DatasetStatus
+    received: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    near_duplicates: int
+    tasks: int
+    error: str | None
+    options: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RejectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    source: str | None
+    code: str
+    detail: str
+    duplicate_of: int | None
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    seq: int
+    source: str | None
+    content_sha256: str
+    text: str | None
+    meta: dict[str, Any]
+    cleaning: dict[str, Any]
+    near_dup_of: int | None
+    excluded: bool
+
+
+class ItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    excluded: bool = Field(description="Keep this item out of labeling (e.g. a near-duplicate)")
