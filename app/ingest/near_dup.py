@@ -66,7 +66,8 @@ _ROW_LOOP_MIN = 16  # fewer texts than this also go block by block
 _BLOCK = 4096
 _BUCKET_CAP = 4
 _SEP = "\x00"
-_RETIRED = np.uint64(2)  # a slot value whose key part is 0, which no band key is
+_RETIRED = 2  # a slot value whose key part is 0, which no band key is
+_SMALL = 64  # at most this many keys: probe the table in a Python loop
 _MAX32 = np.uint32(0xFFFFFFFF)
 _POLY = 0x100000001B3  # odd multiplier for the shingle polynomial (the FNV-1 64-bit prime)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -171,8 +172,11 @@ class NearDupIndex:
         # Every item of the chunk is stored first, so one lookup also finds earlier items of
         # the same chunk; the entries of items that turn out to be duplicates are then retired.
         first = self._store(keys, sig8)
-        placed = _first_of_each_key(flat, _BUCKET_CAP)
-        self._table.insert(flat[placed], owner[placed] + first)
+        if n > _BUCKET_CAP:
+            placed = _first_of_each_key(flat, _BUCKET_CAP)
+            self._table.insert(flat[placed], owner[placed] + first)
+        else:
+            self._table.insert(flat, owner + first)
         query, found, slot = self._table.lookup(flat)
         own = owner[query] + first
         own_slot = np.full(flat.size, -1, dtype=np.int64)
@@ -180,6 +184,8 @@ class NearDupIndex:
         own_slot[query[is_own]] = slot[is_own]
         earlier = found < own
         query, found = query[earlier], found[earlier]
+        if not query.size:
+            return [None] * n
         crowded = np.bincount(query, minlength=flat.size) >= _BUCKET_CAP
         self._table.retire(own_slot[crowded & (own_slot >= 0)])
 
@@ -382,6 +388,8 @@ class _BandTable:
 
     def lookup(self, query: U32) -> tuple[I64, I64, I64]:
         """(query position, id, slot) of every live entry whose key equals the query's."""
+        if query.size <= _SMALL:
+            return self._lookup_few(query.tolist())
         mask = np.int64((1 << self._bits) - 1)
         wanted = query.astype(np.uint64)
         active = np.arange(query.size, dtype=np.int64)
@@ -406,13 +414,40 @@ class _BandTable:
             np.concatenate([h[2] for h in hits]),
         )
 
+    def _lookup_few(self, query: list[int]) -> tuple[I64, I64, I64]:
+        """``lookup`` one key at a time: for a handful of keys, ~50 numpy calls per probe step
+        cost more than a Python loop."""
+        slots, mask, shift = self._slots, (1 << self._bits) - 1, 32 - self._bits
+        hits: list[tuple[int, int, int]] = []
+        for position, key in enumerate(query):
+            slot = key >> shift
+            while value := int(slots[slot]):
+                if value >> 32 == key:
+                    hits.append((position, value & 0xFFFFFFFF, slot))
+                slot = (slot + 1) & mask
+        found = np.array(hits, dtype=np.int64).reshape(-1, 3)
+        return found[:, 0], found[:, 1], found[:, 2]
+
     def insert(self, keys: U32, ids: I64) -> None:
         if 2 * (self._used + keys.size) > self._slots.size:
             self._grow(keys.size)
-        self._place((keys.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64))
+        packed = (keys.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64)
+        if packed.size <= _SMALL:
+            self._place_few(packed.tolist())
+        else:
+            self._place(packed)
+
+    def _place_few(self, packed: list[int]) -> None:
+        slots, mask, shift = self._slots, (1 << self._bits) - 1, 64 - self._bits
+        for value in packed:
+            slot = value >> shift
+            while (current := int(slots[slot])) not in (0, _RETIRED):
+                slot = (slot + 1) & mask
+            slots[slot] = value
+            self._used += current == 0
 
     def retire(self, slots: I64) -> None:
-        self._slots[slots] = _RETIRED
+        self._slots[slots] = np.uint64(_RETIRED)
 
     def _place(self, packed: U64) -> None:
         mask = np.int64((1 << self._bits) - 1)
@@ -420,7 +455,7 @@ class _BandTable:
         while packed.size:
             current = self._slots[slot]
             # Retired slots are reused, so a hot key's probe chain does not grow forever.
-            free = np.flatnonzero((current == 0) | (current == _RETIRED))
+            free = np.flatnonzero((current == 0) | (current == np.uint64(_RETIRED)))
             # Several entries may race for one free slot: all write, the last writer wins.
             target = slot[free]
             self._slots[target] = packed[free]
@@ -435,7 +470,7 @@ class _BandTable:
         """Rehash the live entries (retired ones are dropped) into a table that fits ``extra``
         more at load 1/2: usually twice as large, the same size when it is mostly retired."""
         old = self._slots
-        live = old[(old != 0) & (old != _RETIRED)]
+        live = old[(old != 0) & (old != np.uint64(_RETIRED))]
         while 2 * (live.size + extra) > (1 << self._bits):
             self._bits += 1
         self._slots = np.zeros(1 << self._bits, dtype=np.uint64)

@@ -1,136 +1,139 @@
-"""Bulk SQL for ingest: COPY into a staging table, then set-based inserts that let the unique
-constraints decide what is a duplicate (no read-check-write, no race between two uploads)."""
+"""Bulk SQL for ingest. Rows go in with COPY; ids come from the tables' own sequences, taken
+in bulk before the COPY so that duplicates, near-duplicates, gold answers and tasks can point
+at items without a second pass. Concurrent ingests into one job are serialized per batch by an
+advisory lock, so the content lookup that finds duplicates cannot race; the unique constraint
+on (job, content) stays the guard."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from psycopg import AsyncConnection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest.sources import Problem
-from app.ingest.text_batch import CleanRow
-
-_STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
-    seq bigint PRIMARY KEY, source text, sha char(64), text text, meta jsonb,
-    cleaning jsonb, answer jsonb, near_seq bigint
-) ON COMMIT DELETE ROWS
-"""
-
-_INSERT_ITEMS = """
-WITH ins AS (
-    INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, source, text, meta,
-                       cleaning, is_gold)
-    SELECT %(job)s, %(ds)s, seq, 'text', sha, source, text, meta, cleaning, %(gold)s
-    FROM ingest_stage ORDER BY seq
-    ON CONFLICT DO NOTHING
-    RETURNING seq
-)
-SELECT count(*) FROM ins
-"""
-
-# Staged rows that did not become items collided with an item of the same job and content.
-_DUPLICATES = """
-INSERT INTO ingest_rejections (dataset_id, seq, source, code, detail, duplicate_of)
-SELECT %(ds)s, s.seq, s.source, 'duplicate', 'same content as item ' || i.id, i.id
-FROM ingest_stage s
-JOIN items i ON i.job_id = %(job)s AND i.content_sha256 = s.sha
-WHERE NOT (i.dataset_id = %(ds)s AND i.seq = s.seq)
-"""
-
-_GOLD = """
-INSERT INTO gold_answers (item_id, answer)
-SELECT i.id, s.answer FROM ingest_stage s
-JOIN items i ON i.dataset_id = %(ds)s AND i.seq = s.seq
-WHERE s.answer IS NOT NULL
-"""
-
-_NEAR = """
-UPDATE items i SET near_dup_of = j.id
-FROM ingest_stage s JOIN items j ON j.dataset_id = %(ds)s AND j.seq = s.near_seq
-WHERE i.dataset_id = %(ds)s AND i.seq = s.seq AND s.near_seq IS NOT NULL
-"""
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(rows: Iterable[tuple[object, ...]]) -> bytes:
-    """Rows in COPY's text format, built in one pass: one write instead of an await per row."""
-    lines = []
-    for row in rows:
-        lines.append(
-            "\t".join("\\N" if v is None else str(v).translate(_COPY_ESCAPES) for v in row)
+def _field(value: object) -> str:
+    if value is None:
+        return "\\N"
+    text = str(value)
+    # Most values need no escaping; four substring scans (in C) are far cheaper than
+    # translating every character.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
         )
+    return text
+
+
+def copy_text(rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows in COPY's text format, built in one pass: one write instead of an await per row."""
+    lines = ["\t".join(map(_field, row)) for row in rows]
     lines.append("")
     return "\n".join(lines).encode()
 
 
-@dataclass(frozen=True)
-class BatchResult:
-    accepted: int
-    duplicates: int
-    near_duplicates: int
-
-
-async def _pg(session: AsyncSession) -> AsyncConnection:
+async def pg(session: AsyncSession) -> AsyncConnection:
+    """The session's psycopg connection (same transaction), for COPY."""
     conn = await session.connection()
     raw = await conn.get_raw_connection()
-    pg: AsyncConnection = raw.driver_connection  # type: ignore[assignment]
-    return pg
+    driver: AsyncConnection = raw.driver_connection  # type: ignore[assignment]
+    return driver
 
 
-async def write_text_batch(
-    session: AsyncSession,
-    *,
-    job_id: uuid.UUID,
-    dataset_id: uuid.UUID,
-    gold: bool,
-    rows: list[CleanRow],
-    near: dict[int, int],
-    problems: Iterable[Problem],
-) -> BatchResult:
-    """Stage ``rows`` with COPY and insert them; record problems and duplicates. One transaction
-    (the caller's): either the whole batch and its checkpoint commit, or none of it."""
-    pg = await _pg(session)
-    params = {"job": job_id, "ds": dataset_id, "gold": gold}
-    async with pg.cursor() as cur:
-        await cur.execute(_STAGE)
-        async with cur.copy(
-            "COPY ingest_stage (seq, source, sha, text, meta, cleaning, answer, near_seq) "
-            "FROM STDIN"
-        ) as copy:
-            await copy.write(copy_text((*row, near.get(row[0])) for row in rows))
-        await cur.execute(_INSERT_ITEMS, params)
-        inserted = await cur.fetchone()
-        accepted = int(inserted[0]) if inserted else 0
-        await cur.execute(_DUPLICATES, params)
-        duplicates = cur.rowcount
-        if gold:
-            await cur.execute(_GOLD, params)
-        near_count = 0
-        if near:
-            await cur.execute(_NEAR, params)
-            near_count = cur.rowcount
-        await write_problems(pg, dataset_id, problems)
-    return BatchResult(accepted=accepted, duplicates=duplicates, near_duplicates=near_count)
+async def lock_job(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """Until commit: one ingest batch at a time per job (other jobs run in parallel)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"ingest:{job_id}"},
+    )
+
+
+async def job_has_other_items(
+    session: AsyncSession, job_id: uuid.UUID, dataset_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        text("SELECT 1 FROM items WHERE job_id = :job AND dataset_id <> :ds LIMIT 1"),
+        {"job": job_id, "ds": dataset_id},
+    )
+    return found is not None
+
+
+async def existing_hashes(
+    session: AsyncSession, job_id: uuid.UUID, hashes: list[str]
+) -> dict[str, int]:
+    """content hash -> id of the job's item that already has that content."""
+    if not hashes:
+        return {}
+    rows = await session.execute(
+        text(
+            "SELECT content_sha256, id FROM items"
+            " WHERE job_id = :job AND content_sha256 = ANY(:hashes)"
+        ),
+        {"job": job_id, "hashes": hashes},
+    )
+    return {sha: item_id for sha, item_id in rows}
+
+
+async def take_ids(session: AsyncSession, table: str, count: int) -> list[int]:
+    """``count`` increasing ids from ``table``'s identity sequence."""
+    if count == 0:
+        return []
+    ids = await session.scalar(
+        text(
+            f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id')) ORDER BY g)"
+            " FROM generate_series(1, :n) g"
+        ),
+        {"n": count},
+    )
+    return sorted(ids or [])
+
+
+async def copy_rows(
+    session: AsyncSession, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    data = copy_text(rows)
+    if data == b"":
+        return
+    async with (
+        (await pg(session)).cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        await copy.write(data)
+
+
+ITEM_COLUMNS = (
+    "id", "job_id", "dataset_id", "seq", "kind", "content_sha256", "source", "text", "meta",
+    "cleaning", "is_gold", "near_dup_of",
+)  # fmt: skip
+TASK_COLUMNS = (
+    "id", "job_id", "dataset_id", "seq", "first_item_id", "last_item_id", "item_count",
+    "manifest_shard",
+)  # fmt: skip
 
 
 async def write_problems(
-    pg: AsyncConnection, dataset_id: uuid.UUID, problems: Iterable[Problem]
+    session: AsyncSession,
+    dataset_id: uuid.UUID,
+    problems: Iterable[Problem],
+    duplicates: Iterable[tuple[Problem, int]] = (),
 ) -> None:
-    async with (
-        pg.cursor() as cur,
-        cur.copy(
-            "COPY ingest_rejections (dataset_id, seq, source, code, detail) FROM STDIN"
-        ) as copy,
-    ):
-        for p in problems:
-            await copy.write_row((dataset_id, p.seq, p.source[:512], p.code, p.detail[:2000]))
+    rows: list[tuple[object, ...]] = [
+        (dataset_id, p.seq, p.source[:512], p.code, p.detail[:2000], None) for p in problems
+    ]
+    rows += [(dataset_id, p.seq, p.source[:512], p.code, p.detail, dup) for p, dup in duplicates]
+    await copy_rows(
+        session,
+        "ingest_rejections",
+        ("dataset_id", "seq", "source", "code", "detail", "duplicate_of"),
+        rows,
+    )
 
 
 async def advance(
@@ -142,14 +145,15 @@ async def advance(
     rejected: int,
     duplicates: int,
     near_duplicates: int,
+    tasks: int,
     checkpoint: int,
 ) -> None:
     await session.execute(
         text(
             "UPDATE datasets SET received = received + :received, accepted = accepted + :accepted,"
             " rejected = rejected + :rejected, duplicates = duplicates + :duplicates,"
-            " near_duplicates = near_duplicates + :near, checkpoint = :checkpoint"
-            " WHERE id = :ds"
+            " near_duplicates = near_duplicates + :near, tasks = tasks + :tasks,"
+            " checkpoint = :checkpoint WHERE id = :ds"
         ),
         {
             "received": received,
@@ -157,72 +161,43 @@ async def advance(
             "rejected": rejected,
             "duplicates": duplicates,
             "near": near_duplicates,
+            "tasks": tasks,
             "checkpoint": checkpoint,
             "ds": dataset_id,
         },
     )
 
 
-_SPLIT = """
-INSERT INTO tasks (job_id, dataset_id, seq, first_item_id, last_item_id, item_count,
-                   manifest_shard)
-SELECT :job, :ds, g, min(id), max(id), count(*), g / :per_shard
-FROM (
-    SELECT id, (row_number() OVER (ORDER BY id) - 1) / :size AS g
-    FROM items WHERE dataset_id = :ds AND NOT is_gold
-) numbered
-GROUP BY g
-ON CONFLICT (dataset_id, seq) DO NOTHING
-"""
-
-
-async def split_into_tasks(
-    session: AsyncSession,
-    *,
-    job_id: uuid.UUID,
-    dataset_id: uuid.UUID,
-    task_size: int,
-    per_shard: int,
-) -> int:
-    result = await session.execute(
-        text(_SPLIT),
-        {"job": job_id, "ds": dataset_id, "size": task_size, "per_shard": per_shard},
+async def pending_for_tasks(
+    session: AsyncSession, dataset_id: uuid.UUID
+) -> list[tuple[int, str, str | None]]:
+    """Items of a resumed ingest that a committed batch stored but no task holds yet."""
+    rows = await session.execute(
+        text(
+            "SELECT id, content_sha256, object_key FROM items"
+            " WHERE dataset_id = :ds AND NOT is_gold AND id > coalesce("
+            " (SELECT max(last_item_id) FROM tasks WHERE dataset_id = :ds), 0) ORDER BY id"
+        ),
+        {"ds": dataset_id},
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return [(int(i), str(s), k) for i, s, k in rows]
 
 
-# PostgreSQL renders the manifests (JSON lines, one per task, grouped per shard) in one ordered
-# pass: items are numbered exactly as _SPLIT numbered them and joined to their task on its
-# unique (dataset, seq). Python only streams the finished shards to object storage.
-_MANIFEST_SHARDS = """
-WITH numbered AS (
-    SELECT id, content_sha256, object_key, (row_number() OVER (ORDER BY id) - 1) / :size AS g
-    FROM items WHERE dataset_id = :ds AND NOT is_gold
-), lines AS (
-    SELECT t.seq, t.manifest_shard,
-           json_build_object(
-               'task_id', t.id, 'seq', t.seq,
-               'items', json_agg(json_strip_nulls(json_build_object(
-                   'id', n.id, 'sha256', n.content_sha256, 'key', n.object_key)) ORDER BY n.id)
-           )::text AS line
-    FROM numbered n JOIN tasks t ON t.dataset_id = :ds AND t.seq = n.g
-    GROUP BY t.id, t.seq, t.manifest_shard
-)
-SELECT manifest_shard, string_agg(line, E'\\n' ORDER BY seq) || E'\\n'
-FROM lines GROUP BY manifest_shard ORDER BY manifest_shard
-"""
-
-
-async def manifest_shards(
-    session: AsyncSession, dataset_id: uuid.UUID, task_size: int
-) -> AsyncIterator[tuple[int, str]]:
-    """(shard number, JSON lines), streamed: one shard in memory at a time."""
-    result = await session.stream(
-        text(_MANIFEST_SHARDS).execution_options(yield_per=4),
-        {"ds": dataset_id, "size": task_size},
+async def next_task_seq(session: AsyncSession, dataset_id: uuid.UUID) -> int:
+    value = await session.scalar(
+        text("SELECT coalesce(max(seq) + 1, 0) FROM tasks WHERE dataset_id = :ds"),
+        {"ds": dataset_id},
     )
-    async for shard, body in result:
-        yield int(shard), str(body)
+    return int(value or 0)
+
+
+async def stored_items(session: AsyncSession, dataset_id: uuid.UUID) -> list[tuple[int, str, str]]:
+    """(id, content hash, text) of a resumed dataset's committed items."""
+    rows = await session.execute(
+        text("SELECT id, content_sha256, text FROM items WHERE dataset_id = :ds ORDER BY id"),
+        {"ds": dataset_id},
+    )
+    return [(int(i), str(s), str(t or "")) for i, s, t in rows]
 
 
 async def discard_items(session: AsyncSession, dataset_id: uuid.UUID) -> None:

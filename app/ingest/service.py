@@ -1,10 +1,10 @@
 """Dataset ingest as a resumable background job.
 
-Batches of source records are cleaned, de-duplicated by the database and committed together
-with the dataset's checkpoint, so a crash loses at most the batch in flight and a rerun resumes
-after the checkpoint: no record is stored twice, none is skipped. Splitting into tasks, writing
-the manifests and marking the dataset ready happen in one final transaction; a dataset that
-cannot finish is marked failed and its items are removed, never left half-usable.
+Batches of source records are cleaned, de-duplicated against the job, stored, cut into tasks
+and committed together with the dataset's checkpoint, so a crash loses at most the batch in
+flight and a rerun resumes after the checkpoint: no record is stored twice, none is skipped.
+Only a ready dataset is served to annotators; one that cannot finish is marked failed and its
+items are removed, never left half-usable.
 """
 
 from __future__ import annotations
@@ -12,30 +12,26 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.ingest import repository as repo
 from app.ingest.near_dup import NearDupIndex
 from app.ingest.sources import Problem, Record, SourceRejected, TextOptions, read_text_source
-from app.ingest.text_batch import TextCleaning, clean_records
+from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_key, task_rows
+from app.ingest.text_batch import CleanRow, TextCleaning, clean_records
 from app.kit.db import session_scope
 from app.kit.storage import ObjectStore
-from app.models import Dataset, DatasetStatus, Item, LabelingJob
+from app.models import Dataset, DatasetStatus, LabelingJob
 
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 20_000
-TASKS_PER_SHARD = 1_000
-
-
-def manifest_key(job_id: uuid.UUID, dataset_id: uuid.UUID, shard: int) -> str:
-    return f"manifests/{job_id}/{dataset_id}/tasks-{shard:05d}.jsonl"
 
 
 async def _claim(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID) -> Any:
@@ -83,16 +79,6 @@ def _batches(
         yield recs, probs, last
 
 
-async def _rebuild_near_index(
-    maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, index: NearDupIndex
-) -> None:
-    async with session_scope(maker) as session:
-        rows = await session.execute(
-            select(Item.seq, Item.text).where(Item.dataset_id == dataset_id).order_by(Item.seq)
-        )
-        index.add_many((seq, text or "") for seq, text in rows)
-
-
 async def run(
     maker: async_sessionmaker[AsyncSession],
     store: ObjectStore,
@@ -105,7 +91,6 @@ async def run(
         return
     try:
         await _ingest_text(maker, store, dataset_id, claim)
-        await _finish(maker, store, dataset_id, claim)
     except SourceRejected as exc:
         await _fail(maker, dataset_id, f"{exc.code}: {exc.message}")
     except Exception as exc:
@@ -128,77 +113,145 @@ async def _ingest_text(
     cleaning = TextCleaning(
         max_chars=opts.get("max_chars", 100_000), mask_pii=opts.get("mask_pii", False)
     )
-    near = NearDupIndex() if opts.get("near_duplicates", True) else None
-    if near is not None and claim["checkpoint"] >= 0:
-        await _rebuild_near_index(maker, dataset_id, near)
+    batch = _Batch(
+        job_id=claim["job_id"],
+        dataset_id=dataset_id,
+        gold=claim["gold"],
+        near=NearDupIndex() if opts.get("near_duplicates", True) else None,
+        cutter=TaskCutter(size=claim["task_size"]),
+    )
+    if claim["checkpoint"] >= 0:
+        await batch.resume(maker)
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
         path = await _spool(store, claim["raw_key"], tmp)
         records = read_text_source(path, claim["format"], source_opts)
         for recs, probs, last in _batches(records, claim["checkpoint"]):
             rows, rejected = clean_records(recs, cleaning)
-            probs.extend(rejected)
-            near_of: dict[int, int] = {}
-            if near is not None:
-                matches = near.add_many((row[0], row[3]) for row in rows)
-                near_of = {row[0]: m for row, m in zip(rows, matches, strict=True) if m is not None}
             async with session_scope(maker) as session:
-                result = await repo.write_text_batch(
-                    session,
-                    job_id=claim["job_id"],
-                    dataset_id=dataset_id,
-                    gold=claim["gold"],
-                    rows=rows,
-                    near=near_of,
-                    problems=probs,
-                )
-                await repo.advance(
-                    session,
-                    dataset_id,
-                    received=len(recs) + len(probs) - len(rejected),
-                    accepted=result.accepted,
-                    rejected=len(probs),
-                    duplicates=result.duplicates,
-                    near_duplicates=result.near_duplicates,
-                    checkpoint=last,
-                )
-
-
-async def _finish(
-    maker: async_sessionmaker[AsyncSession],
-    store: ObjectStore,
-    dataset_id: uuid.UUID,
-    claim: dict[str, Any],
-) -> None:
+                await batch.write(session, store, rows, probs, rejected, last)
     async with session_scope(maker) as session:
-        if not claim["gold"]:
-            tasks = await repo.split_into_tasks(
+        await batch.close(session, store)
+
+
+@dataclass
+class _Batch:
+    """Writes one batch of cleaned rows: items, duplicates, gold answers, tasks, progress."""
+
+    job_id: uuid.UUID
+    dataset_id: uuid.UUID
+    gold: bool
+    near: NearDupIndex | None
+    cutter: TaskCutter
+    # Content already in this dataset, as 16-byte digest prefixes (a million fit in ~50 MB):
+    # repeats inside the upload are found here; the database is asked only about other datasets.
+    seen: set[bytes] = field(default_factory=set)
+
+    async def resume(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        async with session_scope(maker) as session:
+            stored = await repo.stored_items(session, self.dataset_id)
+            self.seen.update(bytes.fromhex(sha)[:16] for _, sha, _ in stored)
+            if self.near is not None:
+                self.near.add_many((i, t) for i, _, t in stored)
+            self.cutter.next_seq = await repo.next_task_seq(session, self.dataset_id)
+            self.cutter.pending = await repo.pending_for_tasks(session, self.dataset_id)
+
+    async def write(
+        self,
+        session: AsyncSession,
+        store: ObjectStore,
+        rows: list[CleanRow],
+        probs: list[Problem],
+        rejected: list[Problem],
+        last_seq: int,
+    ) -> None:
+        await repo.lock_job(session, self.job_id)
+        known: dict[str, int] = {}
+        if await repo.job_has_other_items(session, self.job_id, self.dataset_id):
+            known = await repo.existing_hashes(session, self.job_id, [r[2] for r in rows])
+        fresh: list[CleanRow] = []
+        repeats: list[CleanRow] = []
+        for row in rows:
+            digest = bytes.fromhex(row[2])[:16]
+            if row[2] in known or digest in self.seen:
+                repeats.append(row)
+            else:
+                self.seen.add(digest)
+                fresh.append(row)
+        ids = await repo.take_ids(session, "items", len(fresh))
+        known.update({row[2]: i for row, i in zip(fresh, ids, strict=True)})
+        earlier = [r[2] for r in repeats if r[2] not in known]  # repeats of earlier batches
+        if earlier:
+            known.update(await repo.existing_hashes(session, self.job_id, earlier))
+        near_of: list[int | None] = [None] * len(fresh)
+        if self.near is not None:
+            near_of = self.near.add_many((i, row[3]) for row, i in zip(fresh, ids, strict=True))
+        await repo.copy_rows(
+            session,
+            "items",
+            repo.ITEM_COLUMNS,
+            (
+                (i, self.job_id, self.dataset_id, r[0], "text", r[2], r[1], r[3], r[4], r[5],
+                 self.gold, near)
+                for r, i, near in zip(fresh, ids, near_of, strict=True)
+            ),
+        )  # fmt: skip
+        if self.gold:
+            await repo.copy_rows(
                 session,
-                job_id=claim["job_id"],
-                dataset_id=dataset_id,
-                task_size=claim["task_size"],
-                per_shard=TASKS_PER_SHARD,
+                "gold_answers",
+                ("item_id", "answer"),
+                ((i, r[6]) for r, i in zip(fresh, ids, strict=True) if r[6] is not None),
             )
-            await _write_manifests(session, store, claim["job_id"], dataset_id, claim["task_size"])
-        else:
-            tasks = 0
-        ds = await session.get_one(Dataset, dataset_id, with_for_update=True)
-        ds.tasks = tasks
+        duplicates = [
+            (Problem(r[0], r[1], "duplicate", f"same content as item {known[r[2]]}"), known[r[2]])
+            for r in repeats
+        ]
+        await repo.write_problems(session, self.dataset_id, [*probs, *rejected], duplicates)
+        tasks = 0
+        if not self.gold:
+            tasks = await self._cut(
+                session, store, [(i, r[2], None) for r, i in zip(fresh, ids, strict=True)]
+            )
+        await repo.advance(
+            session,
+            self.dataset_id,
+            received=len(rows) + len(probs) + len(rejected),
+            accepted=len(fresh),
+            rejected=len(probs) + len(rejected),
+            duplicates=len(repeats),
+            near_duplicates=sum(1 for n in near_of if n is not None),
+            tasks=tasks,
+            checkpoint=last_seq,
+        )
+
+    async def _cut(
+        self,
+        session: AsyncSession,
+        store: ObjectStore,
+        items: list[PendingItem],
+        final: bool = False,
+    ) -> int:
+        cut = self.cutter.cut(items, final=final)
+        if not cut.groups:
+            return 0
+        task_ids = await repo.take_ids(session, "tasks", len(cut.groups))
+        await repo.copy_rows(
+            session, "tasks", repo.TASK_COLUMNS,
+            task_rows(cut, task_ids, self.job_id, self.dataset_id),
+        )  # fmt: skip
+        # Written before the commit: a retried batch cuts the same seqs into the same object.
+        key = manifest_key(self.job_id, self.dataset_id, cut.first_seq)
+        await store.put_at(key, manifest_body(cut, task_ids), "application/x-ndjson")
+        return len(cut.groups)
+
+    async def close(self, session: AsyncSession, store: ObjectStore) -> None:
+        """The last, short task; then the dataset is ready."""
+        tasks = 0 if self.gold else await self._cut(session, store, [], final=True)
+        ds = await session.get_one(Dataset, self.dataset_id, with_for_update=True)
+        ds.tasks += tasks
         ds.status = DatasetStatus.READY
         ds.finished_at = datetime.now(UTC)
-    log.info("dataset_ready", dataset_id=str(dataset_id), tasks=tasks)
-
-
-async def _write_manifests(
-    session: AsyncSession,
-    store: ObjectStore,
-    job_id: uuid.UUID,
-    dataset_id: uuid.UUID,
-    task_size: int,
-) -> None:
-    """One JSON-lines object per shard of tasks; a line per task listing its items."""
-    async for shard, body in repo.manifest_shards(session, dataset_id, task_size):
-        key = manifest_key(job_id, dataset_id, shard)
-        await store.put_at(key, body.encode(), "application/x-ndjson")
+        log.info("dataset_ready", dataset_id=str(self.dataset_id), tasks=ds.tasks)
 
 
 async def _fail(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, why: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest import repository as repo
 from app.ingest import service as ingest
+from app.ingest.tasks import manifest_key
 from app.models import (
     DataKind,
     Dataset,
@@ -100,11 +101,15 @@ async def test_jsonl_upload_is_cleaned_stored_and_split(app: FastAPI, db: AsyncS
 
     tasks = (await db.scalars(select(Task).where(Task.job_id == job.id).order_by(Task.seq))).all()
     assert [t.item_count for t in tasks] == [2, 2, 1]
-    key = ingest.manifest_key(job.id, tasks[0].dataset_id, tasks[0].manifest_shard)
-    manifest = await app.state.store.get_bytes(key)
-    lines = [json.loads(line) for line in manifest.splitlines()]
+    # Tasks cut in one batch share a shard; the short last task closes the dataset in its own.
+    assert [t.manifest_shard for t in tasks] == [0, 0, 2]
+    lines = []
+    for shard in (0, 2):
+        body = await app.state.store.get_bytes(manifest_key(job.id, tasks[0].dataset_id, shard))
+        lines += [json.loads(line) for line in body.splitlines()]
+    assert [line["task_id"] for line in lines] == [t.id for t in tasks]
     assert [len(line["items"]) for line in lines] == [2, 2, 1]
-    assert lines[0]["items"][0]["id"] == items[0]["id"]
+    assert lines[0]["items"][0] == {"id": items[0]["id"], "sha256": items[0]["content_sha256"]}
 
 
 async def test_same_content_in_a_second_dataset_is_a_duplicate(
@@ -217,7 +222,8 @@ async def test_crash_mid_ingest_resumes_without_duplicates(
             app.state.sessionmaker, app.state.store, uuid.UUID(ds["id"]), final_attempt=False
         )
     half = (await c.get(f"/api/v1/datasets/{ds['id']}")).json()
-    assert (half["status"], half["accepted"], half["tasks"]) == ("processing", 4, 0)
+    # The first batch (4 items) is committed with the one whole task it made.
+    assert (half["status"], half["accepted"], half["tasks"]) == ("processing", 4, 1)
 
     monkeypatch.setattr(repo, "advance", real_advance)
     await _ingest(app, ds["id"])  # the retry
@@ -239,10 +245,10 @@ async def test_final_failure_leaves_no_items(
     monkeypatch.setattr(ingest, "BATCH_SIZE", 2)
     ds = await _upload(c, job, _jsonl([{"text": f"t{i}"} for i in range(6)]))
 
-    async def broken_split(*_: Any, **__: Any) -> None:
-        raise RuntimeError("disk full while splitting")
+    async def broken_put_at(*_: Any, **__: Any) -> None:
+        raise RuntimeError("disk full while writing a manifest")
 
-    monkeypatch.setattr(repo, "split_into_tasks", broken_split)
+    monkeypatch.setattr(app.state.store, "put_at", broken_put_at)
     with pytest.raises(RuntimeError):
         await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds["id"]))
     state = (await c.get(f"/api/v1/datasets/{ds['id']}")).json()
