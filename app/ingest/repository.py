@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest.sources import Problem
+from app.models.ingest import ID_BLOCK
 
 
 def _field(value: object) -> str:
@@ -82,17 +83,20 @@ async def existing_hashes(
 
 
 async def take_ids(session: AsyncSession, table: str, count: int) -> list[int]:
-    """``count`` increasing ids from ``table``'s identity sequence."""
+    """``count`` increasing ids from ``table``'s identity sequence, which steps by ID_BLOCK:
+    every value it hands out is the start of a block of ids nobody else gets."""
     if count == 0:
         return []
-    ids = await session.scalar(
+    blocks = -(-count // ID_BLOCK)
+    starts = await session.scalar(
         text(
             f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id')) ORDER BY g)"
             " FROM generate_series(1, :n) g"
         ),
-        {"n": count},
+        {"n": blocks},
     )
-    return sorted(ids or [])
+    ids = [start + k for start in sorted(starts or []) for k in range(ID_BLOCK)]
+    return ids[:count]
 
 
 async def copy_rows(

@@ -185,16 +185,16 @@ class _Batch:
         near_of: list[int | None] = [None] * len(fresh)
         if self.near is not None:
             near_of = self.near.add_many((i, row[3]) for row, i in zip(fresh, ids, strict=True))
+        job, ds, gold = str(self.job_id), str(self.dataset_id), "t" if self.gold else "f"
         await repo.copy_rows(
             session,
             "items",
             repo.ITEM_COLUMNS,
             (
-                (i, self.job_id, self.dataset_id, r[0], "text", r[2], r[1], r[3], r[4], r[5],
-                 self.gold, near)
+                (i, job, ds, r[0], "text", r[2], r[1], r[3], r[4], r[5], gold, near)
                 for r, i, near in zip(fresh, ids, near_of, strict=True)
             ),
-        )  # fmt: skip
+        )
         if self.gold:
             await repo.copy_rows(
                 session,

@@ -36,6 +36,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, created_at, str_enum, uuid_pk
 from app.models.enums import DataKind, DatasetStatus
 
+# Items and tasks take ids in blocks: each nextval() of their identity sequences reserves
+# ID_BLOCK ids for one ingest batch (app.ingest.repository.take_ids), so a batch of 20,000 rows
+# costs 20 sequence calls instead of 20,000. Gaps are fine; ids are bigint.
+ID_BLOCK = 1024
+
 
 class Dataset(Base):
     """One upload into one labeling job, ingested by one background job."""
@@ -104,7 +109,7 @@ class Item(Base):
         CheckConstraint("char_length(content_sha256) = 64", name="sha256_hex"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(increment=ID_BLOCK), primary_key=True)
     job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     dataset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -181,7 +186,7 @@ class Task(Base):
         Index("ix_tasks_job", "job_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(increment=ID_BLOCK), primary_key=True)
     job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     dataset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)

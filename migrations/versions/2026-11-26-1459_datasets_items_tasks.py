@@ -121,7 +121,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "items",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False, increment=1024), nullable=False),
         sa.Column("job_id", sa.UUID(), nullable=False),
         sa.Column("dataset_id", sa.UUID(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
@@ -185,7 +185,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "tasks",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False, increment=1024), nullable=False),
         sa.Column("job_id", sa.UUID(), nullable=False),
         sa.Column("dataset_id", sa.UUID(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
