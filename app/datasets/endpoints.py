@@ -18,6 +18,7 @@ from app.datasets.schemas import (
     UploadForm,
     UploadTicket,
 )
+from app.errors import InvalidInput
 from app.kit.deps import AppSettings, DbSession
 from app.kit.pagination import Page, Paging, page_of
 from app.kit.storage import Store
@@ -63,17 +64,28 @@ async def upload_dataset(
     if found is not None:
         response.status_code = status.HTTP_200_OK
         return DatasetOut.model_validate(found)
-    key, size = await service.store_upload(
-        store, _chunks(form.file), settings.server.max_upload_bytes
-    )
+    options = IngestOptions.model_validate(form.model_dump(exclude={"file", "files"}))
+    service.check_format(job, options)
+    limit = settings.server.max_upload_bytes
+    if options.format == "images":
+        if not form.files or form.file is not None:
+            raise InvalidInput("files: an images upload sends its images in 'files' (no 'file').")
+        named = [(f.filename or f"file-{n}", _chunks(f)) for n, f in enumerate(form.files)]
+        key, size = await service.store_files(store, named, limit)
+        default_name = f"{len(named)} images"
+    else:
+        if form.file is None or form.files:
+            raise InvalidInput("file: this format is one file in 'file'.")
+        key, size = await service.store_upload(store, _chunks(form.file), limit)
+        default_name = form.file.filename or "dataset"
     dataset = await service.create(
         session,
         principal,
         job,
-        IngestOptions.model_validate(form.model_dump(exclude={"file"})),
+        options,
         raw_key=key,
         raw_size=size,
-        default_name=form.file.filename or "dataset",
+        default_name=default_name,
         idempotency_key=idempotency_key,
     )
     response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"

@@ -7,9 +7,10 @@ from typing import Any, Literal
 from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.ingest.sources import TextFormat
 from app.kit.validation import LongName
 from app.models.enums import DataKind, DatasetStatus
+
+DatasetFormat = Literal["jsonl", "csv", "tsv", "txt", "labelstudio", "images", "zip"]
 
 
 class IngestOptions(BaseModel):
@@ -17,9 +18,10 @@ class IngestOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: TextFormat = Field(
-        description="jsonl: one JSON object per line; csv/tsv: header row; txt: one item per "
-        'line; labelstudio: Label Studio task list ([{"data": {...}}])'
+    format: DatasetFormat = Field(
+        description="Text jobs: jsonl (one JSON object per line), csv/tsv (header row), txt (one "
+        "item per line), labelstudio (Label Studio task list). Image jobs: images (the files of "
+        "this multipart request, field 'files') or zip (one archive in 'file')."
     )
     name: LongName | None = Field(default=None, description="Defaults to the file name")
     text_field: str = Field(
@@ -34,12 +36,21 @@ class IngestOptions(BaseModel):
     )
     near_duplicates: bool = Field(default=True, description="Flag near-duplicate texts")
     max_chars: int = Field(default=100_000, ge=1, le=1_000_000)
+    max_pixels: int = Field(
+        default=100_000_000, ge=1, le=1_000_000_000, description="Images over it are refused"
+    )
+    max_phash_distance: int = Field(
+        default=6, ge=0, le=7, description="Images this close (of 64 hash bits) are flagged"
+    )
 
 
 class UploadForm(IngestOptions):
     """The multipart form of an upload: the file plus the options as form fields."""
 
-    file: UploadFile = Field(description="The dataset file")
+    file: UploadFile | None = Field(default=None, description="The dataset file (or archive)")
+    files: list[UploadFile] = Field(
+        default_factory=list, max_length=10_000, description="Image files (format=images)"
+    )
 
 
 class FromUpload(IngestOptions):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,12 +43,26 @@ async def target_job(session: AsyncSession, principal: Principal, job_id: uuid.U
     job = await get_scoped(session, principal, LabelingJob, job_id, write=True, what="Job")
     if job.status in _CLOSED:
         raise Conflict(f"Job {job.id} is {job.status.value}; it takes no more data.")
-    if job.data_kind is not DataKind.TEXT:
-        raise InvalidInput(
-            "format: this is an image job; image datasets (files, zip, S3 import) are not "
-            "accepted by this server version yet. Text formats: jsonl, csv, tsv, txt, labelstudio."
-        )
     return job
+
+
+IMAGE_FORMATS = ("images", "zip")
+
+
+def check_format(job: LabelingJob, opts: IngestOptions) -> None:
+    is_image = opts.format in IMAGE_FORMATS
+    if is_image != (job.data_kind is DataKind.IMAGE):
+        allowed = (
+            "images, zip"
+            if job.data_kind is DataKind.IMAGE
+            else ("jsonl, csv, tsv, txt, labelstudio")
+        )
+        raise InvalidInput(f"format: a {job.data_kind.value} job takes {allowed}.")
+    if is_image and opts.gold:
+        raise InvalidInput(
+            "gold: gold images need their answers in the upload; send gold items for image "
+            "jobs as a Label Studio export once import of annotations is available."
+        )
 
 
 async def existing(
@@ -75,6 +90,7 @@ async def create(
     default_name: str,
     idempotency_key: str | None,
 ) -> Dataset:
+    check_format(job, opts)
     if opts.gold and not opts.answer_field:
         raise InvalidInput("answer_field: a gold dataset needs the field holding each answer.")
     dataset = Dataset(
@@ -110,6 +126,20 @@ async def store_upload(
 ) -> tuple[str, int]:
     stored = await store.put_stream(chunks, "application/octet-stream", max_bytes=max_bytes)
     return stored.key, stored.size
+
+
+async def store_files(
+    store: ObjectStore, files: list[tuple[str, AsyncIterator[bytes]]], max_bytes: int
+) -> tuple[str, int]:
+    """Store each file of an image upload and a listing of them (the dataset's raw object)."""
+    listing: list[dict[str, object]] = []
+    total = 0
+    for name, chunks in files:
+        key, size = await store_upload(store, chunks, max_bytes - total)
+        total += size
+        listing.append({"name": name, "key": key, "size": size})
+    stored = await store.put_bytes(orjson.dumps(listing), "application/json")
+    return stored.key, total
 
 
 async def check_upload_key(store: ObjectStore, principal: Principal, key: str) -> int:

@@ -113,8 +113,9 @@ async def copy_rows(
 
 
 ITEM_COLUMNS = (
-    "id", "job_id", "dataset_id", "seq", "kind", "content_sha256", "source", "text", "meta",
-    "cleaning", "is_gold", "near_dup_of",
+    "id", "job_id", "dataset_id", "seq", "kind", "content_sha256", "source", "text",
+    "object_key", "thumb_key", "width", "height", "phash", "meta", "cleaning", "is_gold",
+    "near_dup_of",
 )  # fmt: skip
 TASK_COLUMNS = (
     "id", "job_id", "dataset_id", "seq", "first_item_id", "last_item_id", "item_count",
@@ -195,13 +196,17 @@ async def next_task_seq(session: AsyncSession, dataset_id: uuid.UUID) -> int:
     return int(value or 0)
 
 
-async def stored_items(session: AsyncSession, dataset_id: uuid.UUID) -> list[tuple[int, str, str]]:
-    """(id, content hash, text) of a resumed dataset's committed items."""
+async def stored_items(
+    session: AsyncSession, dataset_id: uuid.UUID
+) -> list[tuple[int, str, str, int | None]]:
+    """(id, content hash, text, phash) of a resumed dataset's committed items."""
     rows = await session.execute(
-        text("SELECT id, content_sha256, text FROM items WHERE dataset_id = :ds ORDER BY id"),
+        text(
+            "SELECT id, content_sha256, text, phash FROM items WHERE dataset_id = :ds ORDER BY id"
+        ),
         {"ds": dataset_id},
     )
-    return [(int(i), str(s), str(t or "")) for i, s, t in rows]
+    return [(int(i), str(s), str(t or ""), p) for i, s, t, p in rows]
 
 
 async def discard_items(session: AsyncSession, dataset_id: uuid.UUID) -> None:

@@ -20,14 +20,20 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.ingest import images
 from app.ingest import repository as repo
+from app.ingest.images import ImageInput
 from app.ingest.near_dup import NearDupIndex
+from app.ingest.phash_index import PhashIndex
+from app.ingest.rows import ItemRow
 from app.ingest.sources import Problem, Record, SourceRejected, TextOptions, read_text_source
 from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_key, task_rows
-from app.ingest.text_batch import CleanRow, TextCleaning, clean_records
+from app.ingest.text_batch import TextCleaning, clean_records
 from app.kit.db import session_scope
 from app.kit.storage import ObjectStore
-from app.models import Dataset, DatasetStatus, LabelingJob
+from app.models import DataKind, Dataset, DatasetStatus, LabelingJob
+
+IMAGE_FORMATS = ("images", "zip")
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +96,10 @@ async def run(
     if claim is None:
         return
     try:
-        await _ingest_text(maker, store, dataset_id, claim)
+        if claim["format"] in IMAGE_FORMATS:
+            await _ingest_images(maker, store, dataset_id, claim)
+        else:
+            await _ingest_text(maker, store, dataset_id, claim)
     except SourceRejected as exc:
         await _fail(maker, dataset_id, f"{exc.code}: {exc.message}")
     except Exception as exc:
@@ -116,6 +125,7 @@ async def _ingest_text(
     batch = _Batch(
         job_id=claim["job_id"],
         dataset_id=dataset_id,
+        kind=DataKind.TEXT,
         gold=claim["gold"],
         near=NearDupIndex() if opts.get("near_duplicates", True) else None,
         cutter=TaskCutter(size=claim["task_size"]),
@@ -133,25 +143,81 @@ async def _ingest_text(
         await batch.close(session, store)
 
 
+async def _ingest_images(
+    maker: async_sessionmaker[AsyncSession],
+    store: ObjectStore,
+    dataset_id: uuid.UUID,
+    claim: dict[str, Any],
+) -> None:
+    opts = claim["options"]
+    batch = _Batch(
+        job_id=claim["job_id"],
+        dataset_id=dataset_id,
+        kind=DataKind.IMAGE,
+        gold=False,
+        near=PhashIndex(opts.get("max_phash_distance", 6))
+        if opts.get("near_duplicates", True)
+        else None,
+        cutter=TaskCutter(size=claim["task_size"]),
+    )
+    after = claim["checkpoint"]
+    if after >= 0:
+        await batch.resume(maker)
+    max_pixels = opts.get("max_pixels", 100_000_000)
+
+    async def flush(pending: list[ImageInput | Problem]) -> None:
+        inputs = [p for p in pending if isinstance(p, ImageInput)]
+        probs = [p for p in pending if isinstance(p, Problem)]
+        rows, rejected = await images.clean_batch(store, inputs, max_pixels)
+        async with session_scope(maker) as session:
+            await batch.write(session, store, rows, probs, rejected, pending[-1].seq)
+
+    pending: list[ImageInput | Problem] = []
+    with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
+        if claim["format"] == "zip":
+            path = await _spool(store, claim["raw_key"], tmp)
+            for entry in images.iter_zip_inputs(path, after):
+                pending.append(entry)
+                if len(pending) >= images.IMAGE_BATCH:
+                    await flush(pending)
+                    pending = []
+        else:
+            listing = await store.get_bytes(claim["raw_key"])
+            async for entry in images.iter_listed_inputs(store, listing, after):
+                pending.append(entry)
+                if len(pending) >= images.IMAGE_BATCH:
+                    await flush(pending)
+                    pending = []
+        if pending:
+            await flush(pending)
+    async with session_scope(maker) as session:
+        await batch.close(session, store)
+
+
 @dataclass
 class _Batch:
     """Writes one batch of cleaned rows: items, duplicates, gold answers, tasks, progress."""
 
     job_id: uuid.UUID
     dataset_id: uuid.UUID
+    kind: DataKind
     gold: bool
-    near: NearDupIndex | None
+    near: NearDupIndex | PhashIndex | None
     cutter: TaskCutter
     # Content already in this dataset, as 16-byte digest prefixes (a million fit in ~50 MB):
     # repeats inside the upload are found here; the database is asked only about other datasets.
     seen: set[bytes] = field(default_factory=set)
 
+    def near_value(self, text: str | None, phash: int | None) -> Any:
+        """What the near-duplicate index compares: the text, or the image's perceptual hash."""
+        return phash if self.kind is DataKind.IMAGE else (text or "")
+
     async def resume(self, maker: async_sessionmaker[AsyncSession]) -> None:
         async with session_scope(maker) as session:
             stored = await repo.stored_items(session, self.dataset_id)
-            self.seen.update(bytes.fromhex(sha)[:16] for _, sha, _ in stored)
+            self.seen.update(bytes.fromhex(sha)[:16] for _, sha, _, _ in stored)
             if self.near is not None:
-                self.near.add_many((i, t) for i, _, t in stored)
+                self.near.add_many((i, self.near_value(t, p)) for i, _, t, p in stored)
             self.cutter.next_seq = await repo.next_task_seq(session, self.dataset_id)
             self.cutter.pending = await repo.pending_for_tasks(session, self.dataset_id)
 
@@ -159,7 +225,7 @@ class _Batch:
         self,
         session: AsyncSession,
         store: ObjectStore,
-        rows: list[CleanRow],
+        rows: list[ItemRow],
         probs: list[Problem],
         rejected: list[Problem],
         last_seq: int,
@@ -167,31 +233,51 @@ class _Batch:
         await repo.lock_job(session, self.job_id)
         known: dict[str, int] = {}
         if await repo.job_has_other_items(session, self.job_id, self.dataset_id):
-            known = await repo.existing_hashes(session, self.job_id, [r[2] for r in rows])
-        fresh: list[CleanRow] = []
-        repeats: list[CleanRow] = []
+            known = await repo.existing_hashes(session, self.job_id, [r.sha256 for r in rows])
+        fresh: list[ItemRow] = []
+        repeats: list[ItemRow] = []
         for row in rows:
-            digest = bytes.fromhex(row[2])[:16]
-            if row[2] in known or digest in self.seen:
+            digest = bytes.fromhex(row.sha256)[:16]
+            if row.sha256 in known or digest in self.seen:
                 repeats.append(row)
             else:
                 self.seen.add(digest)
                 fresh.append(row)
         ids = await repo.take_ids(session, "items", len(fresh))
-        known.update({row[2]: i for row, i in zip(fresh, ids, strict=True)})
-        earlier = [r[2] for r in repeats if r[2] not in known]  # repeats of earlier batches
+        known.update({row.sha256: i for row, i in zip(fresh, ids, strict=True)})
+        earlier = [r.sha256 for r in repeats if r.sha256 not in known]  # earlier batches
         if earlier:
             known.update(await repo.existing_hashes(session, self.job_id, earlier))
         near_of: list[int | None] = [None] * len(fresh)
         if self.near is not None:
-            near_of = self.near.add_many((i, row[3]) for row, i in zip(fresh, ids, strict=True))
+            near_of = self.near.add_many(
+                (i, self.near_value(r.text, r.phash)) for r, i in zip(fresh, ids, strict=True)
+            )
         job, ds, gold = str(self.job_id), str(self.dataset_id), "t" if self.gold else "f"
         await repo.copy_rows(
             session,
             "items",
             repo.ITEM_COLUMNS,
             (
-                (i, job, ds, r[0], "text", r[2], r[1], r[3], r[4], r[5], gold, near)
+                (
+                    i,
+                    job,
+                    ds,
+                    r.seq,
+                    self.kind,
+                    r.sha256,
+                    r.source,
+                    r.text,
+                    r.object_key,
+                    r.thumb_key,
+                    r.width,
+                    r.height,
+                    r.phash,
+                    r.meta,
+                    r.cleaning,
+                    gold,
+                    near,
+                )
                 for r, i, near in zip(fresh, ids, near_of, strict=True)
             ),
         )
@@ -200,17 +286,22 @@ class _Batch:
                 session,
                 "gold_answers",
                 ("item_id", "answer"),
-                ((i, r[6]) for r, i in zip(fresh, ids, strict=True) if r[6] is not None),
+                ((i, r.answer) for r, i in zip(fresh, ids, strict=True) if r.answer is not None),
             )
         duplicates = [
-            (Problem(r[0], r[1], "duplicate", f"same content as item {known[r[2]]}"), known[r[2]])
+            (
+                Problem(r.seq, r.source, "duplicate", f"same content as item {known[r.sha256]}"),
+                known[r.sha256],
+            )
             for r in repeats
         ]
         await repo.write_problems(session, self.dataset_id, [*probs, *rejected], duplicates)
         tasks = 0
         if not self.gold:
             tasks = await self._cut(
-                session, store, [(i, r[2], None) for r, i in zip(fresh, ids, strict=True)]
+                session,
+                store,
+                [(i, r.sha256, r.object_key) for r, i in zip(fresh, ids, strict=True)],
             )
         await repo.advance(
             session,

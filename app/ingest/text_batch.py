@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from app.ingest.rows import ItemRow
 from app.ingest.sources import Problem, Record
 from app.ingest.text_clean import TextRejected, clean_text, decode_utf8
 
@@ -20,14 +21,8 @@ class TextCleaning:
     mask_pii: bool = False
 
 
-# seq, source, sha256, text, meta json, cleaning json, answer json (or None)
-CleanRow = tuple[int, str, str, str, str, str, str | None]
-
-
-def clean_records(
-    records: list[Record], opts: TextCleaning
-) -> tuple[list[CleanRow], list[Problem]]:
-    rows: list[CleanRow] = []
+def clean_records(records: list[Record], opts: TextCleaning) -> tuple[list[ItemRow], list[Problem]]:
+    rows: list[ItemRow] = []
     problems: list[Problem] = []
     for rec in records:
         try:
@@ -42,11 +37,16 @@ def clean_records(
                 {"kind": s.kind, "start": s.start, "end": s.end} for s in cleaned.pii_spans
             ]
         rows.append(
-            (
+            ItemRow(
                 rec.seq,
                 rec.source,
                 cleaned.sha256,
                 cleaned.text,
+                None,
+                None,
+                None,
+                None,
+                None,
                 orjson.dumps(rec.meta).decode(),
                 orjson.dumps(cleaning).decode(),
                 None if rec.answer is None else orjson.dumps(rec.answer).decode(),
