@@ -1,11 +1,11 @@
 """Benchmark text dataset ingest: N JSONL items cleaned, de-duplicated, stored and split.
 
-    .venv/bin/python bench/ingest_text.py --items 100000 [--items 1000000] [--s3]
+    .venv/bin/python bench/ingest_text.py --items 100000 [--items 1000000] [--mask-pii]
 
 Runs the real ingest job (``app.ingest.service.run``) on a fresh embedded PostgreSQL database
-with local storage (or SeaweedFS S3 with ``--s3``), the way a worker runs it. Prints wall time,
-items/s and the process's peak RSS. The input is synthetic Chinese e-commerce reviews with
-realistic length (20-80 characters), metadata, 1% exact duplicates and some PII.
+with local storage, the way a worker runs it. Prints wall time, items/s and the process's peak
+RSS. The input is synthetic Chinese e-commerce reviews (20-80 characters) with metadata, 1%
+exact duplicates, 2% near-duplicates and a phone number in every 50th.
 """
 
 from __future__ import annotations
@@ -13,41 +13,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import resource
 import sys
 import tempfile
-import time
-import uuid
-from decimal import Decimal
 from pathlib import Path
 
 import orjson
-from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import AuthSettings, Settings, StorageSettings
 from app.demo.samples import REVIEWS
-from app.ingest import service as ingest
-from app.kit.db import (
-    create_engine,
-    create_sessionmaker,
-    session_scope,
+from app.models import DataKind
+from bench.ingest_common import (
+    bench_settings,
+    bench_store,
+    create_dataset,
+    timed_ingest,
 )
-from app.kit.storage import ObjectStore, create_store
-from app.models import (
-    DataKind,
-    Dataset,
-    DatasetStatus,
-    Domain,
-    Enterprise,
-    EnterpriseKind,
-    LabelingJob,
-)
-from app.runtime import database_url, migrate
-
-SCHEMA = {"kind": "text_classification", "labels": [{"name": "pos"}, {"name": "neg"}]}
-
 
 # Reviews are composed from independent parts, so most are distinct the way real ones are;
 # 1% are exact copies and ~2% are lightly edited copies of an earlier review.
@@ -103,45 +84,6 @@ def make_jsonl(path: Path, n: int, seed: int = 1) -> None:
             fh.write(orjson.dumps({"text": text, "order": i, "shop": f"s{i % 97}"}) + b"\n")
 
 
-async def setup(settings: Settings, store: ObjectStore, raw: Path, mask: bool) -> uuid.UUID:
-    url = database_url(settings)
-    migrate(url)
-    engine = create_engine(settings, url)
-    maker = create_sessionmaker(engine)
-    obj = await store.put_file(raw, "application/x-ndjson")
-    async with session_scope(maker) as session:
-        client = Enterprise(name=f"bench-{uuid.uuid4().hex[:6]}", kind=EnterpriseKind.CLIENT)
-        session.add(client)
-        await session.flush()
-        job = LabelingJob(
-            client_id=client.id,
-            name="bench",
-            domain=Domain.ECOMMERCE,
-            data_kind=DataKind.TEXT,
-            label_schema=SCHEMA,
-            overlap=3,
-            price_per_item=Decimal("0.1"),
-            task_size=1,
-        )
-        session.add(job)
-        await session.flush()
-        ds = Dataset(
-            job_id=job.id,
-            client_id=client.id,
-            name="bench",
-            kind=DataKind.TEXT,
-            format="jsonl",
-            options={"mask_pii": mask},
-            raw_key=obj.key,
-            raw_size=obj.size,
-        )
-        session.add(ds)
-        await session.flush()
-        dataset_id = ds.id
-    await engine.dispose()
-    return dataset_id
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, action="append")
@@ -149,35 +91,19 @@ async def main() -> None:
     args = parser.parse_args()
     for n in args.items or [100_000]:
         with tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp:
-            settings = Settings(
-                environment="test",
-                data_dir=Path(tmp),
-                storage=StorageSettings(backend="local"),
-                auth=AuthSettings(secret_key=SecretStr("bench" * 8)),
-                log_level="WARNING",
-                log_json=False,
-            )
+            settings = bench_settings(Path(tmp))
             raw = Path(tmp) / "data.jsonl"
             make_jsonl(raw, n)
-            store = create_store(settings, b"bench-signing-key-0123456789")
-            await store.ensure_ready()
-            dataset_id = await setup(settings, store, raw, args.mask_pii)
-            engine = create_engine(settings, database_url(settings))
-            maker = create_sessionmaker(engine)
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            start = time.perf_counter()
-            await ingest.run(maker, store, dataset_id)
-            elapsed = time.perf_counter() - start
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            async with session_scope(maker) as session:
-                ds = await session.get_one(Dataset, dataset_id)
-                assert ds.status is DatasetStatus.READY, ds.error
-                counts = (ds.received, ds.accepted, ds.duplicates, ds.near_duplicates, ds.tasks)
-            await engine.dispose()
+            store = await bench_store(settings)
+            obj = await store.put_file(raw, "application/x-ndjson")
+            dataset_id = await create_dataset(
+                settings, obj.key, DataKind.TEXT, "jsonl", {"mask_pii": args.mask_pii}
+            )
+            r = await timed_ingest(settings, store, dataset_id)
             print(
-                f"{n:>9,} items  {elapsed:6.2f} s  {n / elapsed:9,.0f} items/s  "
-                f"peak RSS {peak:6.0f} MiB (before ingest {rss_before:.0f})  "
-                f"received/accepted/dup/near/tasks {counts}  mask_pii={args.mask_pii}"
+                f"{n:>9,} items  {r.seconds:6.2f} s  {n / r.seconds:9,.0f} items/s  "
+                f"peak RSS {r.peak_rss_mib:6.0f} MiB (before ingest {r.rss_before_mib:.0f})  "
+                f"received/accepted/dup/near/rejected/tasks {r.counts}  mask_pii={args.mask_pii}"
             )
 
 

@@ -1,0 +1,114 @@
+"""Shared harness of the ingest benchmarks: a fresh embedded database, a dataset row for a raw
+object, and one timed run of the real ingest job (``app.ingest.service.run``)."""
+
+from __future__ import annotations
+
+import resource
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from app.config import AuthSettings, Settings, StorageSettings
+from app.ingest import service as ingest
+from app.kit.db import create_engine, create_sessionmaker, session_scope
+from app.kit.storage import ObjectStore, create_store
+from app.models import (
+    DataKind,
+    Dataset,
+    DatasetStatus,
+    Domain,
+    Enterprise,
+    EnterpriseKind,
+    LabelingJob,
+)
+from app.runtime import database_url, migrate
+
+SCHEMAS: dict[DataKind, dict[str, Any]] = {
+    DataKind.TEXT: {"kind": "text_classification", "labels": [{"name": "pos"}, {"name": "neg"}]},
+    DataKind.IMAGE: {"kind": "image_boxes", "labels": [{"name": "bottle"}, {"name": "box"}]},
+}
+
+
+def bench_settings(data_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        storage=StorageSettings(backend="local"),
+        auth=AuthSettings(secret_key=SecretStr("bench" * 8)),
+        log_level="WARNING",
+        log_json=False,
+    )
+
+
+async def bench_store(settings: Settings) -> ObjectStore:
+    store = create_store(settings, b"bench-signing-key-0123456789")
+    await store.ensure_ready()
+    return store
+
+
+async def create_dataset(
+    settings: Settings, raw_key: str, kind: DataKind, fmt: str, options: dict[str, Any]
+) -> uuid.UUID:
+    url = database_url(settings)
+    migrate(url)
+    engine = create_engine(settings, url)
+    async with session_scope(create_sessionmaker(engine)) as session:
+        client = Enterprise(name=f"bench-{uuid.uuid4().hex[:6]}", kind=EnterpriseKind.CLIENT)
+        session.add(client)
+        await session.flush()
+        job = LabelingJob(
+            client_id=client.id,
+            name="bench",
+            domain=Domain.ECOMMERCE,
+            data_kind=kind,
+            label_schema=SCHEMAS[kind],
+            overlap=3,
+            price_per_item=Decimal("0.1"),
+            task_size=1,
+        )
+        session.add(job)
+        await session.flush()
+        ds = Dataset(
+            job_id=job.id,
+            client_id=client.id,
+            name="bench",
+            kind=kind,
+            format=fmt,
+            options=options,
+            raw_key=raw_key,
+        )
+        session.add(ds)
+        await session.flush()
+        dataset_id = ds.id
+    await engine.dispose()
+    return dataset_id
+
+
+@dataclass(frozen=True)
+class Result:
+    seconds: float
+    peak_rss_mib: float
+    rss_before_mib: float
+    counts: tuple[int, ...]  # received, accepted, duplicates, near, rejected, tasks
+
+
+async def timed_ingest(settings: Settings, store: ObjectStore, dataset_id: uuid.UUID) -> Result:
+    engine = create_engine(settings, database_url(settings))
+    maker = create_sessionmaker(engine)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    await ingest.run(maker, store, dataset_id)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    async with session_scope(maker) as session:
+        ds = await session.get_one(Dataset, dataset_id)
+        assert ds.status is DatasetStatus.READY, ds.error
+        counts = (ds.received, ds.accepted, ds.duplicates, ds.near_duplicates, ds.rejected,
+                  ds.tasks)  # fmt: skip
+    await engine.dispose()
+    return Result(elapsed, peak, before, counts)
