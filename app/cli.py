@@ -65,10 +65,14 @@ def worker(
 
 
 async def _worker(settings: Settings, concurrency: int, queues: list[str] | None) -> None:
+    from app.ingest.images import shutdown_pool
     from app.kit.jobs import open_queue, run_worker
 
-    async with _services(settings) as (maker, store, url), open_queue(libpq_url(url)):
-        await run_worker(maker, store, concurrency=concurrency, queues=queues)
+    try:
+        async with _services(settings) as (maker, store, url), open_queue(libpq_url(url)):
+            await run_worker(maker, store, concurrency=concurrency, queues=queues)
+    finally:
+        shutdown_pool()
 
 
 @cli.command(name="migrate")

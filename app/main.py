@@ -22,6 +22,7 @@ from app.config import Settings, get_settings
 from app.datasets.endpoints import router as datasets_router
 from app.enterprises.endpoints import router as enterprises_router
 from app.errors import ErrorResponse, MethodNotAllowed, NotFound, install_error_handlers
+from app.ingest.images import shutdown_pool
 from app.jobs.endpoints import router as jobs_router
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
 from app.kit.jobs import open_queue, run_worker
@@ -110,6 +111,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            shutdown_pool()
     await engine.dispose()
 
 

@@ -39,6 +39,14 @@ def pool() -> ProcessPoolExecutor:
     return _pool
 
 
+def shutdown_pool() -> None:
+    """At process shutdown: stop the decoding workers (they would otherwise outlive a reload)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
 @dataclass(frozen=True, slots=True)
 class ImageInput:
     seq: int

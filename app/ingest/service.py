@@ -108,6 +108,26 @@ async def run(
         raise
 
 
+async def _open_batch(
+    maker: async_sessionmaker[AsyncSession],
+    dataset_id: uuid.UUID,
+    claim: dict[str, Any],
+    kind: DataKind,
+    near: NearDupIndex | PhashIndex | None,
+) -> _Batch:
+    batch = _Batch(
+        job_id=claim["job_id"],
+        dataset_id=dataset_id,
+        kind=kind,
+        gold=claim["gold"],
+        near=near,
+        cutter=TaskCutter(size=claim["task_size"]),
+    )
+    if claim["checkpoint"] >= 0:  # a retry: pick up what committed batches left
+        await batch.resume(maker)
+    return batch
+
+
 async def _ingest_text(
     maker: async_sessionmaker[AsyncSession],
     store: ObjectStore,
@@ -122,16 +142,8 @@ async def _ingest_text(
     cleaning = TextCleaning(
         max_chars=opts.get("max_chars", 100_000), mask_pii=opts.get("mask_pii", False)
     )
-    batch = _Batch(
-        job_id=claim["job_id"],
-        dataset_id=dataset_id,
-        kind=DataKind.TEXT,
-        gold=claim["gold"],
-        near=NearDupIndex() if opts.get("near_duplicates", True) else None,
-        cutter=TaskCutter(size=claim["task_size"]),
-    )
-    if claim["checkpoint"] >= 0:
-        await batch.resume(maker)
+    near = NearDupIndex() if opts.get("near_duplicates", True) else None
+    batch = await _open_batch(maker, dataset_id, claim, DataKind.TEXT, near)
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
         path = await _spool(store, claim["raw_key"], tmp)
         records = read_text_source(path, claim["format"], source_opts)
@@ -150,19 +162,11 @@ async def _ingest_images(
     claim: dict[str, Any],
 ) -> None:
     opts = claim["options"]
-    batch = _Batch(
-        job_id=claim["job_id"],
-        dataset_id=dataset_id,
-        kind=DataKind.IMAGE,
-        gold=False,
-        near=PhashIndex(opts.get("max_phash_distance", 6))
-        if opts.get("near_duplicates", True)
-        else None,
-        cutter=TaskCutter(size=claim["task_size"]),
+    near = (
+        PhashIndex(opts.get("max_phash_distance", 6)) if opts.get("near_duplicates", True) else None
     )
+    batch = await _open_batch(maker, dataset_id, claim, DataKind.IMAGE, near)
     after = claim["checkpoint"]
-    if after >= 0:
-        await batch.resume(maker)
     max_pixels = opts.get("max_pixels", 100_000_000)
 
     async def flush(pending: list[ImageInput | Problem]) -> None:
