@@ -278,3 +278,69 @@ async def test_upload_checks(app: FastAPI, db: AsyncSession) -> None:
         data={"format": "jsonl"},
     )
     assert wrong_kind.status_code == 422
+
+
+async def test_presigned_upload_then_process(app: FastAPI, db: AsyncSession) -> None:
+    c, job = await _client_and_job(app, db)
+    ticket = (await c.post("/api/v1/uploads")).json()
+    assert ticket["method"] == "PUT"
+    body = "第一条\n第二条\n\n第三条\n".encode()
+    put = await c.put(
+        ticket["url"].removeprefix(app.state.settings.server.public_url), content=body
+    )
+    assert put.status_code in (200, 201), put.text
+    r = await c.post(
+        f"/api/v1/jobs/{job.id}/datasets/from-upload",
+        json={"format": "txt", "upload_key": ticket["key"]},
+    )
+    assert r.status_code == 202, r.text
+    await _ingest(app, r.json()["id"])
+    items = (await c.get(f"/api/v1/datasets/{r.json()['id']}/items")).json()["items"]
+    assert [i["text"] for i in items] == ["第一条", "第二条", "第三条"]
+    missing = await c.post(
+        f"/api/v1/jobs/{job.id}/datasets/from-upload",
+        json={"format": "txt", "upload_key": ticket["key"] + "-never-uploaded"},
+    )
+    assert missing.status_code == 404
+
+
+async def test_label_studio_tasks_and_pii_masking(app: FastAPI, db: AsyncSession) -> None:
+    c, job = await _client_and_job(app, db)
+    tasks = [
+        {"id": 7, "data": {"text": "请联系张先生 13812345678 或 zhang@example.com"}},
+        {"id": 8, "data": {"text": "普通评论"}},
+        {"id": 9, "predictions": []},
+    ]
+    ds = await _upload(c, job, orjson.dumps(tasks), name="ls.json", format="labelstudio",
+                       mask_pii=True)  # fmt: skip
+    await _ingest(app, ds["id"])
+    state = (await c.get(f"/api/v1/datasets/{ds['id']}")).json()
+    assert (state["accepted"], state["rejected"]) == (2, 1)
+    items = (await c.get(f"/api/v1/datasets/{ds['id']}/items")).json()["items"]
+    masked = items[0]
+    assert "13812345678" not in masked["text"]
+    assert "zhang@example.com" not in masked["text"]
+    assert masked["meta"] == {"labelstudio_id": 7}
+    spans = masked["cleaning"]["pii_spans"]
+    assert sorted(s["kind"] for s in spans) == ["email", "phone"]
+    for span in spans:
+        assert masked["text"][span["start"] : span["end"]].startswith("[")
+
+
+async def test_tsv_and_near_duplicates_can_be_excluded(app: FastAPI, db: AsyncSession) -> None:
+    c, job = await _client_and_job(app, db)
+    sentence = "这家店的客服非常耐心，帮我换了两次尺码，物流也很快，下次还会再来买"
+    body = f"text\tshop\n{sentence}\ta\n{sentence}！\tb\n完全不同的另一条评论内容\tc\n".encode()
+    ds = await _upload(c, job, body, name="d.tsv", format="tsv")
+    await _ingest(app, ds["id"])
+    state = (await c.get(f"/api/v1/datasets/{ds['id']}")).json()
+    assert (state["accepted"], state["near_duplicates"]) == (3, 1)
+    flagged = (
+        await c.get(f"/api/v1/datasets/{ds['id']}/items", params={"near_duplicates": "true"})
+    ).json()["items"]
+    assert len(flagged) == 1
+    r = await c.patch(
+        f"/api/v1/datasets/{ds['id']}/items/{flagged[0]['id']}", json={"excluded": True}
+    )
+    assert r.status_code == 200
+    assert r.json()["excluded"] is True
