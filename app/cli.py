@@ -70,7 +70,8 @@ async def _worker(settings: Settings, concurrency: int, queues: list[str] | None
 
     try:
         async with _services(settings) as (maker, store, url), open_queue(libpq_url(url)):
-            await run_worker(maker, store, concurrency=concurrency, queues=queues)
+            secret = resolve_signing_key(settings)
+            await run_worker(maker, store, secret, concurrency=concurrency, queues=queues)
     finally:
         shutdown_pool()
 

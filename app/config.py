@@ -36,6 +36,9 @@ class StorageSettings(BaseModel):
     s3_secure: bool = False
     s3_region: str = "us-east-1"
     presign_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    # S3 endpoints (host:port) clients may import datasets from. Empty: import is off. The
+    # server connects to these on a client's behalf, so only list endpoints you mean to reach.
+    import_endpoints: list[str] = Field(default_factory=list)
 
 
 class AuthSettings(BaseModel):

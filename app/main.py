@@ -81,7 +81,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(settings, url)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    store = create_store(settings, resolve_signing_key(settings))
+    app.state.server_secret = resolve_signing_key(settings)
+    store = create_store(settings, app.state.server_secret)
     await store.ensure_ready()
     app.state.store = store
     worker: asyncio.Task[None] | None = None
@@ -92,6 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 run_worker(
                     app.state.sessionmaker,
                     store,
+                    app.state.server_secret,
                     concurrency=settings.worker.concurrency,
                     name="embedded",
                     install_signal_handlers=False,

@@ -95,6 +95,22 @@ PROBES = [
         403,
         {"format": "jsonl", "upload_key": "uploads/{client_b}/x"},
     ),
+    Probe(
+        "POST",
+        "/api/v1/jobs/{job_a}/datasets/from-s3",
+        "b_member",
+        404,
+        {
+            "format": "jsonl",
+            "source": {
+                "endpoint": "s3.example.com",
+                "bucket": "abc",
+                "prefix": "x.jsonl",
+                "access_key": "k",
+                "secret_key": "s",
+            },
+        },
+    ),
     Probe("GET", "/api/v1/datasets/{dataset_a}", "b_admin", 404),
     Probe("GET", "/api/v1/datasets/{dataset_a}", "v1_admin", 404),
     Probe("GET", "/api/v1/datasets/{dataset_a}", "a_member", 200),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth import repository as auth_repo
 from app.ingest import service as ingest
 from app.kit.db import session_scope
-from app.kit.jobs import SESSIONMAKER_KEY, STORE_KEY, queue_app
+from app.kit.jobs import SECRET_KEY, SESSIONMAKER_KEY, STORE_KEY, queue_app
 
 log = structlog.get_logger(__name__)
 
@@ -65,4 +65,5 @@ async def ingest_dataset(context: procrastinate.JobContext, dataset_id: str) -> 
         context.additional_context[STORE_KEY],
         uuid.UUID(dataset_id),
         final_attempt=attempt >= INGEST_ATTEMPTS,
+        server_secret=context.additional_context[SECRET_KEY],
     )

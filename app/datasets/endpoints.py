@@ -4,12 +4,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, Form, Header, Query, Request, Response, UploadFile, status
 
 from app.auth.dependencies import CurrentPrincipal
 from app.datasets import service
 from app.datasets.schemas import (
     DatasetOut,
+    FromS3,
     FromUpload,
     IngestOptions,
     ItemOut,
@@ -19,6 +20,7 @@ from app.datasets.schemas import (
     UploadTicket,
 )
 from app.errors import InvalidInput
+from app.ingest import s3_import
 from app.kit.deps import AppSettings, DbSession
 from app.kit.pagination import Page, Paging, page_of
 from app.kit.storage import Store
@@ -133,6 +135,52 @@ async def ingest_upload(
         raw_size=size,
         default_name=body.upload_key.rsplit("/", 1)[-1],
         idempotency_key=idempotency_key,
+    )
+    response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
+    return DatasetOut.model_validate(dataset)
+
+
+@router.post(
+    "/jobs/{job_id}/datasets/from-s3",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DatasetOut,
+    operation_id="import_from_s3",
+)
+async def import_from_s3(
+    job_id: uuid.UUID,
+    body: FromS3,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> DatasetOut:
+    """Import from your own S3-compatible bucket: every object under ``source.prefix`` (images)
+    or the one file it names. The copy runs in the background; the keys are checked now and
+    forgotten once the copy has run."""
+    job = await service.target_job(session, principal, job_id)
+    found = await service.existing(session, principal, idempotency_key)
+    if found is not None:
+        response.status_code = status.HTTP_200_OK
+        return DatasetOut.model_validate(found)
+    options = IngestOptions.model_validate(body.model_dump(exclude={"source"}))
+    service.check_format(job, options)
+    loc = service.s3_location(settings, body)
+    try:
+        await s3_import.probe(loc, single_object=options.format != "images")
+    except s3_import.ImportRejected as exc:
+        raise InvalidInput(f"source: {exc}") from None
+    dataset = await service.create(
+        session,
+        principal,
+        job,
+        options,
+        raw_key=None,
+        raw_size=None,
+        default_name=loc.where(),
+        idempotency_key=idempotency_key,
+        extra_options={"source": loc.sealed(request.app.state.server_secret)},
     )
     response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
     return DatasetOut.model_validate(dataset)

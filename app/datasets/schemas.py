@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from app.kit.validation import LongName
 from app.models.enums import DataKind, DatasetStatus
@@ -57,6 +57,33 @@ class FromUpload(IngestOptions):
     upload_key: str = Field(min_length=1, max_length=512, description="From POST /uploads")
 
 
+class S3Source(BaseModel):
+    """A client's bucket to import from. The keys are kept sealed only until the copy has run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(
+        min_length=3,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+        examples=["s3.cn-north-1.amazonaws.com.cn"],
+    )
+    bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+$")
+    prefix: str = Field(
+        default="",
+        max_length=1024,
+        description="Images: every object under it. Other formats: the key of the one file.",
+    )
+    access_key: SecretStr
+    secret_key: SecretStr
+    region: str = Field(default="us-east-1", max_length=64)
+    secure: bool = True
+
+
+class FromS3(IngestOptions):
+    source: S3Source
+
+
 class UploadTicket(BaseModel):
     key: str
     url: str
@@ -83,6 +110,17 @@ class DatasetOut(BaseModel):
     error: str | None
     options: dict[str, Any]
     created_at: datetime
+
+    @field_validator("options")
+    @classmethod
+    def _no_credentials(cls, options: dict[str, Any]) -> dict[str, Any]:
+        # An S3 import keeps sealed keys until its copy has run; they never leave the server.
+        source = options.get("source")
+        if isinstance(source, dict):
+            kept = {k: v for k, v in source.items() if k not in ("access_key", "secret_key")}
+            return {**options, "source": kept}
+        return options
+
     started_at: datetime | None
     finished_at: datetime | None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from sqlalchemy import select
@@ -11,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
 from app.auth.principal import Principal
-from app.datasets.schemas import IngestOptions
+from app.config import Settings
+from app.datasets.schemas import FromS3, IngestOptions
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.ingest.s3_import import S3Location
 from app.kit.jobs import defer_job
 from app.kit.pagination import PageParams, paginate
 from app.kit.storage import ObjectStore
@@ -85,10 +88,11 @@ async def create(
     job: LabelingJob,
     opts: IngestOptions,
     *,
-    raw_key: str,
-    raw_size: int,
+    raw_key: str | None,
+    raw_size: int | None,
     default_name: str,
     idempotency_key: str | None,
+    extra_options: dict[str, Any] | None = None,
 ) -> Dataset:
     check_format(job, opts)
     if opts.gold and not opts.answer_field:
@@ -100,7 +104,7 @@ async def create(
         name=opts.name or default_name[:200] or "dataset",
         kind=job.data_kind,
         format=opts.format,
-        options=opts.model_dump(exclude={"format", "name", "gold"}),
+        options={**opts.model_dump(exclude={"format", "name", "gold"}), **(extra_options or {})},
         is_gold=opts.gold,
         idempotency_key=idempotency_key,
         raw_key=raw_key,
@@ -140,6 +144,26 @@ async def store_files(
         listing.append({"name": name, "key": key, "size": size})
     stored = await store.put_bytes(orjson.dumps(listing), "application/json")
     return stored.key, total
+
+
+def s3_location(settings: Settings, opts: FromS3) -> S3Location:
+    src = opts.source
+    if src.endpoint not in settings.storage.import_endpoints:
+        raise InvalidInput(
+            f"source.endpoint: importing from {src.endpoint} is not enabled on this server; "
+            "the park operator allows endpoints in BRIGADE_STORAGE__IMPORT_ENDPOINTS."
+        )
+    if opts.format != "images" and not src.prefix:
+        raise InvalidInput("source.prefix: for this format, name the object key of the file.")
+    return S3Location(
+        endpoint=src.endpoint,
+        bucket=src.bucket,
+        prefix=src.prefix,
+        access_key=src.access_key.get_secret_value(),
+        secret_key=src.secret_key.get_secret_value(),
+        region=src.region,
+        secure=src.secure,
+    )
 
 
 async def check_upload_key(store: ObjectStore, principal: Principal, key: str) -> int:

@@ -26,6 +26,7 @@ from app.ingest.images import ImageInput
 from app.ingest.near_dup import NearDupIndex
 from app.ingest.phash_index import PhashIndex
 from app.ingest.rows import ItemRow
+from app.ingest.s3_import import ImportRejected, S3Location, fetch_listing, fetch_object
 from app.ingest.sources import Problem, Record, SourceRejected, TextOptions, read_text_source
 from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_key, task_rows
 from app.ingest.text_batch import TextCleaning, clean_records
@@ -91,21 +92,57 @@ async def run(
     dataset_id: uuid.UUID,
     *,
     final_attempt: bool = True,
+    server_secret: bytes | None = None,
 ) -> None:
     claim = await _claim(maker, dataset_id)
     if claim is None:
         return
     try:
+        if claim["raw_key"] is None:
+            claim["raw_key"] = await _fetch_source(maker, store, dataset_id, claim, server_secret)
         if claim["format"] in IMAGE_FORMATS:
             await _ingest_images(maker, store, dataset_id, claim)
         else:
             await _ingest_text(maker, store, dataset_id, claim)
     except SourceRejected as exc:
         await _fail(maker, dataset_id, f"{exc.code}: {exc.message}")
+    except ImportRejected as exc:
+        await _fail(maker, dataset_id, f"import_failed: {exc}")
     except Exception as exc:
         if final_attempt:
             await _fail(maker, dataset_id, f"internal error ({type(exc).__name__}); ingest gave up")
         raise
+
+
+async def _fetch_source(
+    maker: async_sessionmaker[AsyncSession],
+    store: ObjectStore,
+    dataset_id: uuid.UUID,
+    claim: dict[str, Any],
+    server_secret: bytes | None,
+) -> str:
+    """Copy an S3 import into our store, then forget the client's credentials."""
+    source = claim["options"].get("source")
+    if source is None or server_secret is None:
+        raise SourceRejected("no_source", "the dataset has neither an upload nor an S3 source")
+    loc = S3Location.unsealed(server_secret, source)
+    if claim["format"] == "images":
+        key, size = await fetch_listing(loc, store)
+    else:
+        key, size = await fetch_object(loc, store)
+    async with session_scope(maker) as session:
+        ds = await session.get_one(Dataset, dataset_id, with_for_update=True)
+        ds.raw_key, ds.raw_size = key, size
+        ds.options = _without_credentials(ds.options)
+    return key
+
+
+def _without_credentials(options: dict[str, Any]) -> dict[str, Any]:
+    source = options.get("source")
+    if not source:
+        return options
+    kept = {k: v for k, v in source.items() if k not in ("access_key", "secret_key")}
+    return {**options, "source": kept}
 
 
 async def _open_batch(
@@ -355,6 +392,7 @@ async def _fail(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, 
         if ds is None:
             return
         await repo.discard_items(session, dataset_id)
+        ds.options = _without_credentials(ds.options)
         ds.status = DatasetStatus.FAILED
         ds.error = why
         ds.finished_at = datetime.now(UTC)

@@ -36,11 +36,13 @@ async def open_queue(conninfo: str) -> AsyncIterator[procrastinate.App]:
 
 SESSIONMAKER_KEY = "sessionmaker"
 STORE_KEY = "store"
+SECRET_KEY = "server_secret"
 
 
 async def run_worker(
     maker: async_sessionmaker[AsyncSession],
     store: ObjectStore,
+    server_secret: bytes,
     *,
     concurrency: int,
     name: str = "worker",
@@ -58,7 +60,7 @@ async def run_worker(
         wait=wait,
         # Finished jobs are deleted: the table stays small and the metrics' count stays cheap.
         delete_jobs="successful",
-        additional_context={SESSIONMAKER_KEY: maker, STORE_KEY: store},
+        additional_context={SESSIONMAKER_KEY: maker, STORE_KEY: store, SECRET_KEY: server_secret},
         **options,
     )
 

@@ -32,6 +32,7 @@ async def _run_worker(app: FastAPI) -> None:
     await run_worker(
         app.state.sessionmaker,
         app.state.store,
+        app.state.server_secret,
         concurrency=1,
         install_signal_handlers=False,
         wait=False,
