@@ -10,10 +10,12 @@ import json
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from app.config import Settings, StorageSettings
 from app.demo.service import load_demo
 from app.main import create_app
+from app.models import DataKind, Item
 from tests.s3_server import S3Server
 
 
@@ -45,8 +47,14 @@ async def test_app_runs_on_s3_storage(settings: Settings, s3_server: S3Server) -
         ]
         manifests = [k for k in keys if k.endswith("samples.json")]
         assert len(manifests) == 2
-        images = [k for k in keys if k.startswith("sha256/")]
-        assert len(images) == 12
+        # Ingested through S3: 12 images with 12 thumbnails, 20 texts, manifests per task batch.
+        async with app.state.sessionmaker() as session:
+            items = (await session.execute(select(Item.kind, Item.object_key))).all()
+        image_keys = [key for kind, key in items if kind is DataKind.IMAGE]
+        assert len(image_keys) == 12
+        assert set(image_keys) <= set(keys)
+        assert sum(1 for kind, _ in items if kind is DataKind.TEXT) == 20
+        assert any(k.startswith("manifests/") for k in keys)
         url = await app.state.store.presigned_get_url(manifests[0], ttl_seconds=60)
         async with httpx.AsyncClient() as plain:
             fetched = await plain.get(url)

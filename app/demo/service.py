@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.auth.service import principal_for_user
+from app.datasets import service as datasets_service
+from app.datasets.schemas import IngestOptions
 from app.demo.samples import REVIEWS, shelf_images
 from app.enterprises import service as enterprises
 from app.enterprises.schemas import EnterpriseCreate, EnterpriseSettings, TeamCreate
+from app.ingest import service as ingest
 from app.jobs import service as jobs
 from app.jobs.label_schema import ImageBoxes, LabelDef, TextSpans
 from app.jobs.schemas import JobCreate
@@ -146,18 +149,28 @@ async def _vendor(
     return vendor, await _add_people(session, admin, vendor, people, team.id)
 
 
-async def _store_samples(store: ObjectStore, job_id: object, kind: str) -> None:
-    """Keep the demo's raw data in object storage with a manifest (ingest reads it later)."""
+async def _store_samples(store: ObjectStore, job_id: object, kind: str) -> tuple[str, int]:
+    """Store the demo's raw data the way an upload would, plus the drawn ground truth
+    (``demo/<job>/samples.json``, for gold items later). Returns the raw object to ingest."""
     entries: list[dict[str, object]] = []
     if kind == "image":
+        listing = []
         for image in shelf_images():
             obj = await store.put_bytes(image.png, "image/png")
             boxes = [dict(zip(("label", "x", "y", "w", "h"), b, strict=True)) for b in image.boxes]
             entries.append({"name": image.name, "key": obj.key, "truth": boxes})
+            listing.append({"name": image.name, "key": obj.key, "size": obj.size})
+        raw = json.dumps(listing).encode()
     else:
         entries = [{"name": f"review_{i + 1:02d}", "text": t} for i, t in enumerate(REVIEWS)]
+        raw = "".join(
+            json.dumps({"text": e["text"], "name": e["name"]}, ensure_ascii=False) + "\n"
+            for e in entries
+        ).encode()
     manifest = json.dumps({"job_id": str(job_id), "items": entries}, ensure_ascii=False)
     await store.put_at(f"demo/{job_id}/samples.json", manifest.encode(), "application/json")
+    stored = await store.put_bytes(raw, "application/octet-stream")
+    return stored.key, stored.size
 
 
 async def load_demo(
@@ -236,9 +249,24 @@ async def load_demo(
                 vendor_ids=[vendor_a.id],
             ),
         )
-        job_ids = (image_job.id, text_job.id)
-    await _store_samples(store, job_ids[0], "image")
-    await _store_samples(store, job_ids[1], "text")
+        datasets = []
+        for job, kind, fmt in ((image_job, "image", "images"), (text_job, "text", "jsonl")):
+            raw_key, size = await _store_samples(store, job.id, kind)
+            dataset = await datasets_service.create(
+                session,
+                client_member,
+                job,
+                IngestOptions(format=fmt, name=f"{job.name} 样例数据"),  # type: ignore[arg-type]
+                raw_key=raw_key,
+                raw_size=size,
+                default_name=job.name,
+                idempotency_key=f"demo-{kind}",
+            )
+            datasets.append(dataset.id)
+    # Ingest now, so the demo park has items and tasks at once (the queued job then finds the
+    # datasets ready and does nothing).
+    for dataset_id in datasets:
+        await ingest.run(maker, store, dataset_id)
     return accounts
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.demo.service import Account, load_demo
-from app.models import Enterprise, EnterpriseKind, LabelingJob, User
+from app.models import Dataset, Enterprise, EnterpriseKind, LabelingJob, Task, User
 from app.models.base import Base
 
 
@@ -120,3 +120,16 @@ async def test_reset_passwords_gives_the_demo_accounts_new_working_passwords(
     assert reset[email] != first[email]
     assert not await _logs_in(client, email, first[email])
     assert await _logs_in(client, email, reset[email])
+
+
+async def test_demo_samples_are_ingested_into_items_and_tasks(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    await _load(app)
+    datasets = (await db.scalars(select(Dataset).order_by(Dataset.kind))).all()
+    assert [(d.kind.value, d.status.value, d.accepted) for d in datasets] == [
+        ("image", "ready", 12),
+        ("text", "ready", 20),
+    ]
+    tasks = int(await db.scalar(select(func.count()).select_from(Task)) or 0)
+    assert tasks == 32  # one item per task in both demo jobs
