@@ -24,6 +24,7 @@ from app.ingest import s3_import
 from app.kit.deps import AppSettings, DbSession
 from app.kit.pagination import Page, Paging, page_of
 from app.kit.storage import Store
+from app.models import Dataset
 
 router = APIRouter(tags=["datasets"])
 
@@ -36,6 +37,14 @@ IdempotencyKey = Annotated[
         description="Repeat a request with the same key to get the first result, not a copy",
     ),
 ]
+
+
+def _answer(dataset: Dataset, response: Response, *, replay: bool = False) -> DatasetOut:
+    """202 with the new dataset, or 200 with the one an earlier request (same key) made."""
+    if replay:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
+    return DatasetOut.model_validate(dataset)
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -61,11 +70,9 @@ async def upload_dataset(
 ) -> DatasetOut:
     """Upload a text dataset (multipart: ``file`` plus the options as form fields). Ingest runs in
     the background: poll ``GET /datasets/{id}`` for progress."""
-    job = await service.target_job(session, principal, job_id)
-    found = await service.existing(session, principal, idempotency_key)
+    job, found = await service.begin(session, principal, job_id, idempotency_key)
     if found is not None:
-        response.status_code = status.HTTP_200_OK
-        return DatasetOut.model_validate(found)
+        return _answer(found, response, replay=True)
     options = IngestOptions.model_validate(form.model_dump(exclude={"file", "files"}))
     service.check_format(job, options)
     limit = settings.server.max_upload_bytes
@@ -90,8 +97,7 @@ async def upload_dataset(
         default_name=default_name,
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
-    return DatasetOut.model_validate(dataset)
+    return _answer(dataset, response)
 
 
 @router.post("/uploads", response_model=UploadTicket, operation_id="create_upload")
@@ -120,11 +126,9 @@ async def ingest_upload(
     idempotency_key: IdempotencyKey = None,
 ) -> DatasetOut:
     """Ingest a file uploaded earlier through ``POST /uploads``."""
-    job = await service.target_job(session, principal, job_id)
-    found = await service.existing(session, principal, idempotency_key)
+    job, found = await service.begin(session, principal, job_id, idempotency_key)
     if found is not None:
-        response.status_code = status.HTTP_200_OK
-        return DatasetOut.model_validate(found)
+        return _answer(found, response, replay=True)
     size = await service.check_upload_key(store, principal, body.upload_key)
     dataset = await service.create(
         session,
@@ -136,8 +140,7 @@ async def ingest_upload(
         default_name=body.upload_key.rsplit("/", 1)[-1],
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
-    return DatasetOut.model_validate(dataset)
+    return _answer(dataset, response)
 
 
 @router.post(
@@ -159,11 +162,9 @@ async def import_from_s3(
     """Import from your own S3-compatible bucket: every object under ``source.prefix`` (images)
     or the one file it names. The copy runs in the background; the keys are checked now and
     forgotten once the copy has run."""
-    job = await service.target_job(session, principal, job_id)
-    found = await service.existing(session, principal, idempotency_key)
+    job, found = await service.begin(session, principal, job_id, idempotency_key)
     if found is not None:
-        response.status_code = status.HTTP_200_OK
-        return DatasetOut.model_validate(found)
+        return _answer(found, response, replay=True)
     options = IngestOptions.model_validate(body.model_dump(exclude={"source"}))
     service.check_format(job, options)
     loc = service.s3_location(settings, body)
@@ -182,8 +183,7 @@ async def import_from_s3(
         idempotency_key=idempotency_key,
         extra_options={"source": loc.sealed(request.app.state.server_secret)},
     )
-    response.headers["Location"] = f"/api/v1/datasets/{dataset.id}"
-    return DatasetOut.model_validate(dataset)
+    return _answer(dataset, response)
 
 
 @router.get(

@@ -68,6 +68,14 @@ def check_format(job: LabelingJob, opts: IngestOptions) -> None:
         )
 
 
+async def begin(
+    session: AsyncSession, principal: Principal, job_id: uuid.UUID, idempotency_key: str | None
+) -> tuple[LabelingJob, Dataset | None]:
+    """The target job, and the dataset an earlier request with this Idempotency-Key made."""
+    job = await target_job(session, principal, job_id)
+    return job, await existing(session, principal, idempotency_key)
+
+
 async def existing(
     session: AsyncSession, principal: Principal, idempotency_key: str | None
 ) -> Dataset | None:
