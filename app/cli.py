@@ -151,6 +151,10 @@ def demo(
 
     settings = get_settings()
     configure_logging(settings.log_level, json=False)
+    if settings.environment == "production":
+        # The demo creates accounts with well-known emails; never in a real park.
+        typer.secho("error: the demo park is not loaded in production", fg="red", err=True)
+        raise typer.Exit(2)
 
     async def _go() -> list[tuple[str, str, str]]:
         async with _services(settings) as (maker, store, _url):

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
                 )
             if self.db.url is None:
                 raise ValueError("BRIGADE_DATABASE_URL must be set in production")
+            if not self.auth.cookie_secure:
+                raise ValueError(
+                    "BRIGADE_AUTH__COOKIE_SECURE must be true in production: session cookies "
+                    "may only travel over HTTPS"
+                )
         return self
 
     @property

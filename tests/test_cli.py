@@ -111,3 +111,14 @@ async def test_create_admin_refuses_something_that_is_not_an_email() -> None:
 
     assert result.exit_code != 0
     assert "is not an email address" in result.stderr
+
+
+async def test_demo_is_refused_in_production(
+    cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIGADE_ENVIRONMENT", "production")
+    monkeypatch.setenv("BRIGADE_AUTH__COOKIE_SECURE", "true")
+    get_settings.cache_clear()
+    result = await _brigade("demo")
+    assert result.exit_code == 2
+    assert "not loaded in production" in result.output

@@ -20,3 +20,4 @@ class AuditEventOut(BaseModel):
     target_id: str
     changes: dict[str, Any]
     request_id: str | None
+    ip: str | None
