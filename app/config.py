@@ -35,6 +35,10 @@ class StorageSettings(BaseModel):
     s3_bucket: str = "brigade"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # Host[:port] browsers use for presigned URLs when it differs from s3_endpoint (e.g. a
+    # public name in front of a private S3); and whether that public side is HTTPS.
+    s3_public_endpoint: str | None = None
+    s3_public_secure: bool | None = None
     presign_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     # S3 endpoints (host:port) clients may import datasets from. Empty: import is off. The
     # server connects to these on a client's behalf, so only list endpoints you mean to reach.

@@ -44,6 +44,8 @@ def create_store(settings: Settings, signing_key: bytes) -> ObjectStore:
             secure=cfg.s3_secure,
             region=cfg.s3_region,
             default_ttl_seconds=cfg.presign_ttl_seconds,
+            public_endpoint=cfg.s3_public_endpoint,
+            public_secure=cfg.s3_public_secure,
         )
     return LocalObjectStore(
         settings.storage_root,

@@ -55,6 +55,8 @@ class S3ObjectStore(ObjectStore):
         region: str = "us-east-1",
         default_ttl_seconds: int = 300,
         http_client: urllib3.PoolManager | None = None,
+        public_endpoint: str | None = None,
+        public_secure: bool | None = None,
     ) -> None:
         self.bucket = bucket
         self._client = Minio(
@@ -65,6 +67,18 @@ class S3ObjectStore(ObjectStore):
             region=region,
             http_client=http_client or _http_client(),
         )
+        # Browsers may reach S3 under another name than the servers do (a public hostname in
+        # front of a private endpoint). A presigned URL signs its host, so it is made by a client
+        # configured with the public name; presigning is local and never calls that endpoint.
+        self._signer = self._client
+        if public_endpoint:
+            self._signer = Minio(
+                public_endpoint,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=secure if public_secure is None else public_secure,
+                region=region,
+            )
         self._default_ttl = resolve_ttl(default_ttl_seconds, default_ttl_seconds)
 
     # -- writes ------------------------------------------------------------------------------
@@ -135,7 +149,7 @@ class S3ObjectStore(ObjectStore):
         headers: dict[str, str | list[str] | tuple[str]] | None = None
         if filename is not None:
             headers = {"response-content-disposition": content_disposition(filename)}
-        url: str = self._client.presigned_get_object(
+        url: str = self._signer.presigned_get_object(
             self.bucket,
             key,
             expires=timedelta(seconds=resolve_ttl(ttl_seconds, self._default_ttl)),
@@ -145,7 +159,7 @@ class S3ObjectStore(ObjectStore):
 
     async def presigned_put_url(self, key: str, ttl_seconds: int | None = None) -> str:
         validate_key(key)
-        url: str = self._client.presigned_put_object(
+        url: str = self._signer.presigned_put_object(
             self.bucket,
             key,
             expires=timedelta(seconds=resolve_ttl(ttl_seconds, self._default_ttl)),
