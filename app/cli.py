@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -169,6 +170,35 @@ def demo(
     for email, role, password in accounts:
         typer.echo(f"  {email.ljust(width)}  {role.ljust(16)}  {password}")
     typer.echo(f"Open {settings.server.public_url} and log in.")
+
+
+@cli.command()
+def check(
+    job: Annotated[str | None, typer.Option(help="Only this job's rows (UUID)")] = None,
+) -> None:
+    """Scan the database for distribution invariant violations (more than k labels, an
+    annotator twice on an item, overlapping leases, submissions without labels …)."""
+    from app.kit.db import session_scope
+    from app.labeling.checker import check as run_check
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json=False)
+    job_id = uuid.UUID(job) if job else None
+
+    async def _go() -> str | None:
+        async with (
+            _services(settings) as (maker, _store, _url),
+            session_scope(maker) as session,
+        ):
+            report = await run_check(session, job_id)
+        return None if report.ok else report.summary()
+
+    problems = asyncio.run(_go())
+    if problems is None:
+        typer.echo("OK: no invariant violations.")
+        return
+    typer.secho(f"VIOLATIONS: {problems}", fg="red", err=True)
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -68,6 +68,12 @@ class Conflict(AppError):
     error = "Conflict"
 
 
+class LeaseLost(Conflict):
+    """The annotator no longer holds the work: the lease ran out and the slot went elsewhere."""
+
+    error = "LeaseLost"
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     error = "PayloadTooLarge"

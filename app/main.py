@@ -30,6 +30,7 @@ from app.kit.logging import configure_logging
 from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import create_store
+from app.labeling.endpoints import router as labeling_router
 from app.ops.endpoints import router as ops_router
 from app.runtime import database_url, migrate
 from app.storage.endpoints import router as storage_router
@@ -63,6 +64,7 @@ def api_router() -> APIRouter:
         users_router,
         jobs_router,
         datasets_router,
+        labeling_router,
         audit_router,
         storage_router,
     ):

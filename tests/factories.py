@@ -18,15 +18,21 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.security import hash_password, hash_secret, new_secret
+from app.labeling.repository import open_dataset_slots
 from app.models import (
     DataKind,
+    Dataset,
+    DatasetStatus,
     Domain,
     Enterprise,
     EnterpriseKind,
+    GoldAnswer,
+    Item,
     JobVendor,
     LabelingJob,
     Role,
     Session,
+    Task,
     Team,
     User,
 )
@@ -163,3 +169,84 @@ def browser_client(app: FastAPI, cookie: str | None = None, **headers: str) -> A
     if cookie is not None:
         client.cookies.set("brigade_session", cookie)
     return client
+
+
+TEXT_CLASSES: dict[str, Any] = {
+    "kind": "text_classification",
+    "labels": [{"name": "positive"}, {"name": "negative"}, {"name": "neutral"}],
+}
+
+
+async def make_dataset(
+    db: AsyncSession,
+    job: LabelingJob,
+    texts: list[str] | None = None,
+    *,
+    images: int = 0,
+    task_size: int = 1,
+    gold_answers: list[Any] | None = None,
+    status: DatasetStatus = DatasetStatus.READY,
+) -> tuple[Dataset, list[Item]]:
+    """A dataset as ingest leaves it: items, tasks of ``task_size`` and (if ready) open slots.
+
+    Texts give text items; ``images`` gives that many 640x480 image items (keys need not exist:
+    only presigned URLs are made from them). ``gold_answers`` makes a gold dataset (no tasks).
+    """
+    n = _n()
+    gold = gold_answers is not None
+    ds = Dataset(
+        job_id=job.id,
+        client_id=job.client_id,
+        name=f"dataset-{n}",
+        kind=DataKind.IMAGE if images else DataKind.TEXT,
+        format="factory",
+        is_gold=gold,
+        status=status,
+    )
+    db.add(ds)
+    await db.flush()
+    payloads: list[dict[str, Any]] = (
+        [
+            {"object_key": f"sha256/{n:08d}{i:056d}", "width": 640, "height": 480}
+            for i in range(images)
+        ]
+        if images
+        else [{"text": t} for t in texts or []]
+    )
+    items = []
+    for seq, payload in enumerate(payloads):
+        item = Item(
+            job_id=job.id,
+            dataset_id=ds.id,
+            seq=seq,
+            kind=ds.kind,
+            content_sha256=f"{n:08d}{seq:056d}",
+            is_gold=gold,
+            **payload,
+        )
+        db.add(item)
+        items.append(item)
+    await db.flush()
+    if gold:
+        for item, answer in zip(items, gold_answers or [], strict=True):
+            db.add(GoldAnswer(item_id=item.id, answer=answer))
+    else:
+        for seq, start in enumerate(range(0, len(items), task_size)):
+            group = items[start : start + task_size]
+            db.add(
+                Task(
+                    job_id=job.id,
+                    dataset_id=ds.id,
+                    seq=seq,
+                    first_item_id=group[0].id,
+                    last_item_id=group[-1].id,
+                    item_count=len(group),
+                    manifest_shard=0,
+                )
+            )
+            ds.tasks += 1
+    ds.received = ds.accepted = len(items)
+    await db.flush()
+    if status is DatasetStatus.READY and not gold:
+        await open_dataset_slots(db, ds.id)
+    return ds, items

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,17 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.security import hash_secret
-from app.models import ApiToken, AuditEvent, DataKind, Dataset, EnterpriseKind, Item, Role
+from app.models import (
+    ApiToken,
+    Assignment,
+    AuditEvent,
+    DataKind,
+    Dataset,
+    EnterpriseKind,
+    Item,
+    JobStatus,
+    Role,
+)
 from tests.factories import (
     browser_client,
     make_enterprise,
@@ -41,6 +52,7 @@ UNSCOPED = {
     ("GET", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
     ("POST", "/api/v1/uploads"): "mints an upload URL under the caller's own enterprise prefix",
     ("PUT", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
+    ("POST", "/api/v1/labeling/next"): "serves jobs admitting the caller's vendor (tests/labeling)",
 }
 
 
@@ -54,7 +66,31 @@ class Probe:
     files: bool = False  # send ``body`` as a multipart form with a small file
 
 
+_SUBMIT = {
+    "submission_id": "00000000-0000-4000-8000-000000000001",
+    "labels": [{"item_id": 1, "answer": {"label": "a"}}],
+    "active_ms": 1,
+}
+
 PROBES = [
+    # Labeling: an assignment belongs to its annotator alone.
+    *(
+        Probe(m, f"/api/v1/labeling/assignments/{{assignment_a}}/{op}", actor, 404, body)
+        for actor in ("v1_annot2", "v2_annot")
+        for m, op, body in (
+            ("POST", "submit", _SUBMIT),
+            ("POST", "skip", {"reason": "other"}),
+            ("POST", "heartbeat", None),
+            ("PUT", "draft", {"answers": {}}),
+        )
+    ),
+    Probe("POST", "/api/v1/labeling/assignments/{assignment_a}/heartbeat", "v1_annot", 200),
+    Probe("POST", "/api/v1/jobs/{job_a}/status", "b_member", 404, {"status": "paused"}),
+    Probe("POST", "/api/v1/jobs/{job_a}/status", "v1_admin", 403, {"status": "paused"}),
+    Probe("POST", "/api/v1/jobs/{job_a}/status", "park", 403, {"status": "paused"}),
+    Probe("POST", "/api/v1/jobs/{job_a}/status", "a_member", 200, {"status": "running"}),
+    *(Probe("GET", "/api/v1/jobs/{job_a}/progress", a, 404) for a in ("b_admin", "v2_annot")),
+    Probe("GET", "/api/v1/jobs/{job_a}/progress", "v1_annot", 200),
     # Jobs: A's job is invisible to B's people and to the vendor not admitted to it.
     *(Probe("GET", "/api/v1/jobs/{job_a}", a, 404) for a in ("b_admin", "b_member", "v2_annot")),
     Probe("GET", "/api/v1/jobs/{job_a}", "b_token", 404),
@@ -233,6 +269,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         [v1],
         data_kind=DataKind.TEXT,
         label_schema={"kind": "text_classification", "labels": [{"name": "x"}]},
+        status=JobStatus.RUNNING,
     )
     dataset_a = Dataset(
         job_id=job_a.id, client_id=a.id, name="d", kind=DataKind.TEXT, format="jsonl"
@@ -249,6 +286,16 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
     )
     db.add(item_a)
     await db.flush()
+    assignment_a = Assignment(
+        job_id=job_a.id,
+        annotator_id=people["v1_annot"].id,
+        vendor_id=v1.id,
+        item_id=item_a.id,
+        is_gold=True,
+        lease_until=datetime.now(UTC) + timedelta(hours=1),
+    )
+    db.add(assignment_a)
+    await db.flush()
     await make_job(db, b, [v2])
     a_secret, a_token = await _token(db, a.id, Role.ENTERPRISE_ADMIN)
     b_secret, _ = await _token(db, b.id, Role.CLIENT_MEMBER)
@@ -259,6 +306,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "client_b": str(b.id),
         "dataset_a": str(dataset_a.id),
         "item_a": str(item_a.id),
+        "assignment_a": str(assignment_a.id),
         "vendor_1": str(v1.id),
         "job_a": str(job_a.id),
         "a_token_id": str(a_token.id),

@@ -13,6 +13,7 @@ from app.auth import repository as auth_repo
 from app.ingest import service as ingest
 from app.kit.db import session_scope
 from app.kit.jobs import SECRET_KEY, SESSIONMAKER_KEY, STORE_KEY, queue_app
+from app.labeling import repository as labeling_repo
 
 log = structlog.get_logger(__name__)
 
@@ -67,3 +68,23 @@ async def ingest_dataset(context: procrastinate.JobContext, dataset_id: str) -> 
         final_attempt=attempt >= INGEST_ATTEMPTS,
         server_secret=context.additional_context[SECRET_KEY],
     )
+
+
+@queue_app.periodic(cron="* * * * *", periodic_id="expire_leases")
+@queue_app.task(name="brigade.expire_leases", queue="default", pass_context=True)
+async def expire_leases(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute: leases that ran out give their slots back to the pool.
+
+    ``next`` also does this for a job whose queue looks empty, so the sweep only keeps
+    expired slots from waiting behind newer ones; it is not needed for correctness.
+    """
+    freed = 0
+    while True:
+        async with session_scope(_maker(context)) as session:
+            n = await labeling_repo.expire_leases(session)
+        freed += n
+        if n < 10_000:
+            break
+    if freed:
+        log.info("leases_expired", freed=freed, scheduled_at=timestamp)
+    return freed

@@ -19,6 +19,7 @@ from app.ingest.s3_import import S3Location
 from app.kit.jobs import defer_job
 from app.kit.pagination import PageParams, paginate
 from app.kit.storage import ObjectStore
+from app.labeling.repository import sync_task_slots
 from app.models import (
     DataKind,
     Dataset,
@@ -28,6 +29,7 @@ from app.models import (
     JobStatus,
     LabelingJob,
     Role,
+    Task,
 )
 from app.scoping import get_scoped, scoped_select
 
@@ -245,4 +247,15 @@ async def set_excluded(
             enterprise_id=principal.enterprise_id,
         )
         await session.flush()
+        # A task whose items are all excluded leaves the queue (free slots only; work handed
+        # out stands), and comes back when one is included again.
+        task_id = await session.scalar(
+            select(Task.id).where(
+                Task.dataset_id == dataset_id,
+                Task.first_item_id <= item.id,
+                Task.last_item_id >= item.id,
+            )
+        )
+        if task_id is not None:
+            await sync_task_slots(session, [task_id])
     return item

@@ -32,6 +32,7 @@ from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_ke
 from app.ingest.text_batch import TextCleaning, clean_records
 from app.kit.db import session_scope
 from app.kit.storage import ObjectStore
+from app.labeling.repository import open_dataset_slots
 from app.models import DataKind, Dataset, DatasetStatus, LabelingJob
 
 IMAGE_FORMATS = ("images", "zip")
@@ -381,6 +382,10 @@ class _Batch:
         tasks = 0 if self.gold else await self._cut(session, store, [], final=True)
         ds = await session.get_one(Dataset, self.dataset_id, with_for_update=True)
         ds.tasks += tasks
+        # Its tasks join the job's queue now, all at once: annotators never see a dataset
+        # that might still fail. The job lock keeps k fixed while the slots are opened.
+        await repo.lock_job(session, self.job_id)
+        await open_dataset_slots(session, self.dataset_id)
         ds.status = DatasetStatus.READY
         ds.finished_at = datetime.now(UTC)
         log.info("dataset_ready", dataset_id=str(self.dataset_id), tasks=ds.tasks)

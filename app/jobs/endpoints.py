@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.auth.dependencies import CurrentPrincipal
-from app.jobs import service
-from app.jobs.schemas import JobCreate, JobOut, JobUpdate
+from app.jobs import lifecycle, service
+from app.jobs.schemas import JobCreate, JobOut, JobStatusChange, JobUpdate
 from app.kit.deps import DbSession
 from app.kit.pagination import Page, Paging, page_of
+from app.labeling.progress import JobProgress, job_progress
 from app.models import JobStatus
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -46,3 +47,26 @@ async def update_job(
 ) -> JobOut:
     """Edit a job; the schema only while it is a draft, vendors and price at any time."""
     return JobOut.model_validate(await service.update(session, principal, job_id, body))
+
+
+@router.post("/{job_id}/status", response_model=JobOut, operation_id="change_job_status")
+async def change_status(
+    job_id: uuid.UUID, body: JobStatusChange, principal: CurrentPrincipal, session: DbSession
+) -> JobOut:
+    """Start, pause, resume, complete or cancel a job (the owning client).
+
+    draft → running | cancelled; running → paused | completed | cancelled;
+    paused → running | completed | cancelled. Completing or cancelling takes back every lease.
+    """
+    return JobOut.model_validate(
+        await lifecycle.change_status(session, principal, job_id, body.status)
+    )
+
+
+@router.get("/{job_id}/progress", response_model=JobProgress, operation_id="get_job_progress")
+async def progress(
+    job_id: uuid.UUID, principal: CurrentPrincipal, session: DbSession
+) -> JobProgress:
+    """Items done (k labels), in progress and remaining; labels; per vendor (vendors see
+    their own row only)."""
+    return await job_progress(session, principal, job_id)

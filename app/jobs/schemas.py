@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from app.jobs.label_schema import LabelSchema
 from app.kit.validation import LongName
 from app.models.enums import DataKind, Domain, JobStatus
-from app.models.jobs import MAX_OVERLAP
+from app.models.jobs import MAX_LEASE_SECONDS, MAX_OVERLAP, MIN_LEASE_SECONDS
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -24,6 +24,29 @@ Price = Annotated[
     Field(ge=0, le=Decimal("1000000"), max_digits=14, decimal_places=4, examples=["0.35"]),
 ]
 Deadline = Annotated[datetime | None, AfterValidator(_aware)]
+LeaseSeconds = Annotated[
+    int,
+    Field(
+        ge=MIN_LEASE_SECONDS,
+        le=MAX_LEASE_SECONDS,
+        description="How long an annotator holds an item without a heartbeat",
+    ),
+]
+GoldRate = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        le=Decimal("0.5"),
+        max_digits=4,
+        decimal_places=3,
+        description="Share of gold items mixed into each annotator's stream, e.g. 0.05",
+    ),
+]
+Skill = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.:-]+$")]
+VendorShares = Annotated[
+    dict[uuid.UUID, Annotated[int, Field(ge=1, le=100)]],
+    Field(max_length=100, description="Relative share of the work per admitted vendor (default 1)"),
+]
 
 
 class JobCreate(BaseModel):
@@ -38,6 +61,12 @@ class JobCreate(BaseModel):
     deadline: Deadline = None
     priority: int = Field(default=0, ge=-100, le=100)
     vendor_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    vendor_shares: VendorShares = Field(default_factory=dict)
+    lease_seconds: LeaseSeconds = 300
+    gold_rate: GoldRate = Decimal("0.05")
+    required_skill: Skill | None = None
+    max_skip_streak: int = Field(default=10, ge=1, le=1000)
+    blind: bool = True
 
 
 class JobUpdate(BaseModel):
@@ -54,6 +83,12 @@ class JobUpdate(BaseModel):
     deadline: Deadline = None
     priority: int | None = Field(default=None, ge=-100, le=100)
     vendor_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    vendor_shares: VendorShares | None = None
+    lease_seconds: LeaseSeconds | None = None
+    gold_rate: GoldRate | None = None
+    required_skill: Skill | None = None
+    max_skip_streak: int | None = Field(default=None, ge=1, le=1000)
+    blind: bool | None = None
 
 
 class JobOut(BaseModel):
@@ -73,6 +108,18 @@ class JobOut(BaseModel):
     status: JobStatus
     priority: int
     vendor_ids: list[uuid.UUID]
+    vendor_shares: dict[uuid.UUID, int]
+    lease_seconds: int
+    gold_rate: Decimal
+    required_skill: str | None
+    max_skip_streak: int
+    blind: bool
     created_by: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+
+class JobStatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: JobStatus

@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import apply_changes, record, record_update
 from app.auth.principal import Principal
 from app.errors import Conflict, InvalidInput
+from app.ingest.repository import lock_job
 from app.jobs.schemas import JobCreate, JobUpdate
 from app.kit.pagination import PageParams, paginate
+from app.labeling.repository import resize_job_slots
 from app.models import Enterprise, EnterpriseKind, JobStatus, JobVendor, LabelingJob, Role
 from app.scoping import get_scoped, scoped_select
 
 _EDITORS = (Role.ENTERPRISE_ADMIN, Role.CLIENT_MEMBER)
+_NULLABLE = ("deadline", "required_skill")
 
 
 async def _check_vendors(session: AsyncSession, vendor_ids: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -52,10 +55,17 @@ async def _check_name_free(
         raise Conflict(f"name: your company already has a job named {name!r}.")
 
 
+def _check_shares(shares: dict[uuid.UUID, int], vendor_ids: list[uuid.UUID]) -> None:
+    stray = [str(v) for v in shares if v not in vendor_ids]
+    if stray:
+        raise InvalidInput(f"vendor_shares: not admitted to this job: {', '.join(stray)}")
+
+
 async def create(session: AsyncSession, principal: Principal, body: JobCreate) -> LabelingJob:
     principal.require_kind(EnterpriseKind.CLIENT, action="create labeling jobs")
     principal.require_role(*_EDITORS, action="create labeling jobs")
     vendor_ids = await _check_vendors(session, body.vendor_ids)
+    _check_shares(body.vendor_shares, vendor_ids)
     await _check_name_free(session, principal.enterprise_id, body.name)
     job = LabelingJob(
         client_id=principal.enterprise_id,
@@ -68,8 +78,13 @@ async def create(session: AsyncSession, principal: Principal, body: JobCreate) -
         price_per_item=body.price_per_item,
         deadline=body.deadline,
         priority=body.priority,
+        lease_seconds=body.lease_seconds,
+        gold_rate=body.gold_rate,
+        required_skill=body.required_skill,
+        max_skip_streak=body.max_skip_streak,
+        blind=body.blind,
         created_by=principal.user_id,
-        vendors=[JobVendor(vendor_id=v) for v in vendor_ids],
+        vendors=[JobVendor(vendor_id=v, share=body.vendor_shares.get(v, 1)) for v in vendor_ids],
     )
     session.add(job)
     await session.flush()
@@ -108,12 +123,26 @@ async def update(
             new = [JobVendor(vendor_id=v) for v in vendor_ids if v not in job.vendor_ids]
             job.vendors = keep + new
         del data["vendor_ids"]
+    if "vendor_shares" in data:
+        shares = body.vendor_shares or {}
+        _check_shares(shares, job.vendor_ids)
+        before = job.vendor_shares
+        for v in job.vendors:
+            v.share = shares.get(v.vendor_id, v.share)
+        if job.vendor_shares != before:
+            changes["vendor_shares"] = {"from": before, "to": job.vendor_shares}
+        del data["vendor_shares"]
     if data.get("name") not in (None, job.name):
         await _check_name_free(session, job.client_id, data["name"], exclude=job.id)
-    nulls = [f for f, v in data.items() if v is None and f != "deadline"]
+    nulls = [f for f, v in data.items() if v is None and f not in _NULLABLE]
     if nulls:
         raise InvalidInput(f"{nulls[0]}: may not be null.")
+    old_overlap = job.overlap
     changes |= apply_changes(job, data)
+    if job.overlap != old_overlap:
+        # Under the job's ingest lock: a dataset finishing now opens its slots with one k.
+        await lock_job(session, job.id)
+        await resize_job_slots(session, job.id, old_overlap, job.overlap)
     await record_update(
         session,
         principal,

@@ -14,10 +14,21 @@ from app.models.enums import (
 )
 from app.models.ingest import Dataset, GoldAnswer, IngestRejection, Item, Task
 from app.models.jobs import JobVendor, LabelingJob
+from app.models.labeling import (
+    Assignment,
+    AssignmentState,
+    JobAnnotator,
+    Label,
+    LabelStatus,
+    SlotState,
+    TaskSlot,
+)
 from app.models.tenancy import Enterprise, Team, User
 
 __all__ = [
     "ApiToken",
+    "Assignment",
+    "AssignmentState",
     "AuditEvent",
     "Base",
     "DataKind",
@@ -29,13 +40,18 @@ __all__ = [
     "GoldAnswer",
     "IngestRejection",
     "Item",
+    "JobAnnotator",
     "JobStatus",
     "JobVendor",
+    "Label",
+    "LabelStatus",
     "LabelingJob",
     "Locale",
     "Role",
     "Session",
+    "SlotState",
     "Task",
+    "TaskSlot",
     "Team",
     "User",
 ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +30,9 @@ from app.models.enums import DataKind, Domain, EnterpriseKind, JobStatus
 
 MAX_OVERLAP = 20
 MAX_TASK_SIZE = 500
+MIN_LEASE_SECONDS = 30
+MAX_LEASE_SECONDS = 4 * 3600
+MAX_GOLD_RATE = "0.5"
 
 
 class LabelingJob(Base):
@@ -43,6 +48,11 @@ class LabelingJob(Base):
         CheckConstraint(f"task_size BETWEEN 1 AND {MAX_TASK_SIZE}", name="task_size_range"),
         CheckConstraint("currency = 'CNY'", name="currency_cny"),
         CheckConstraint("label_schema ->> 'kind' IS NOT NULL", name="schema_has_kind"),
+        CheckConstraint(
+            f"lease_seconds BETWEEN {MIN_LEASE_SECONDS} AND {MAX_LEASE_SECONDS}", name="lease_range"
+        ),
+        CheckConstraint(f"gold_rate >= 0 AND gold_rate <= {MAX_GOLD_RATE}", name="gold_rate_range"),
+        CheckConstraint("max_skip_streak >= 1", name="skip_streak_positive"),
         UniqueConstraint("client_id", "name"),
         Index("ix_labeling_jobs_status", "status"),
     )
@@ -69,6 +79,22 @@ class LabelingJob(Base):
     priority: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Items per labeling task: 1 for fast classification, 10-50 for review batches.
     task_size: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    # Distribution: how long a lease lasts (renewed by heartbeats), the share of gold items
+    # mixed into each annotator's stream, who may work (a skill), when skipping gets flagged,
+    # and whether annotators work blind (never see other labels of the item).
+    lease_seconds: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=300, server_default="300"
+    )
+    gold_rate: Mapped[Decimal] = mapped_column(
+        Numeric(4, 3), nullable=False, default=Decimal("0.05"), server_default="0.05"
+    )
+    required_skill: Mapped[str | None] = mapped_column(String(64))
+    max_skip_streak: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=10, server_default="10"
+    )
+    blind: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -85,6 +111,10 @@ class LabelingJob(Base):
     def vendor_ids(self) -> list[uuid.UUID]:
         return [v.vendor_id for v in self.vendors]
 
+    @property
+    def vendor_shares(self) -> dict[uuid.UUID, int]:
+        return {v.vendor_id: v.share for v in self.vendors}
+
 
 class JobVendor(Base):
     """A vendor admitted to a job. Only vendors may be admitted (composite FK + CHECK)."""
@@ -95,6 +125,7 @@ class JobVendor(Base):
             ["vendor_id", "vendor_kind"], ["enterprises.id", "enterprises.kind"], ondelete="CASCADE"
         ),
         CheckConstraint("vendor_kind = 'vendor'", name="admits_vendors_only"),
+        CheckConstraint("share BETWEEN 1 AND 100", name="share_range"),
         Index("ix_job_vendors_vendor", "vendor_id"),
     )
 
@@ -107,4 +138,6 @@ class JobVendor(Base):
     vendor_kind: Mapped[EnterpriseKind] = mapped_column(
         str_enum(EnterpriseKind, "job_vendor_kind"), nullable=False, default=EnterpriseKind.VENDOR
     )
+    # Relative share of the job's slots this vendor's annotators get first (see LANES).
+    share: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     admitted_at: Mapped[datetime] = created_at()

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, created_at, str_enum, uuid_pk
@@ -101,6 +101,11 @@ class User(Base):
         str_enum(Locale, "locale"), nullable=False, default=Locale.ZH_CN
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Qualifications (e.g. "medical", "zh-ner"): a job with a required skill is served only to
+    # annotators holding it. Set by their enterprise admin.
+    skills: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), nullable=False, default=list, server_default="{}"
+    )
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set after too many failed logins in a row; logins are refused until then.
