@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,12 +32,22 @@ cli = typer.Typer(
 def run(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Server processes (default 1; one per core is typical)")
+    ] = None,
 ) -> None:
     """Start the API server (and, by default, a worker inside it)."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     host = host or settings.server.host
     port = port or settings.server.port
+    workers = workers or settings.server.workers
+    if workers > 1 and settings.embedded_database:
+        # Start and migrate the embedded server once, here, and hand its URL to the processes
+        # (each would otherwise try to start it); it lives as long as this parent process.
+        url = database_url(settings)
+        migrate(url)
+        os.environ["BRIGADE_DATABASE_URL"] = url
     where = (
         "embedded PostgreSQL in " + str(settings.data_dir)
         if settings.embedded_database
@@ -51,6 +62,7 @@ def run(
         log_config=None,
         proxy_headers=True,
         lifespan="on",
+        workers=workers,
     )
 
 

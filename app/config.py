@@ -73,6 +73,7 @@ class ServerSettings(BaseModel):
     # Dataset uploads and signed storage PUTs: streamed to disk, never held in memory.
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
     public_url: str = "http://127.0.0.1:8000"
+    workers: int = Field(default=1, ge=1, le=64)
 
 
 class Settings(BaseSettings):

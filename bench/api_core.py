@@ -36,6 +36,19 @@ def _free_port() -> int:
         return port
 
 
+def wait_healthy(base: str, seconds: float = 30) -> None:
+    """Until the server at ``base`` answers /health (it migrates and starts its worker first)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server at {base} did not become healthy in {seconds:.0f} s")
+
+
 def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -125,13 +138,7 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
+            wait_healthy(base)
             print(
                 f"brigade run on embedded PostgreSQL; {args.concurrency} concurrent clients, "
                 f"{args.seconds:.0f} s per endpoint; {os.cpu_count()} cores shared"

@@ -291,6 +291,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         annotator_id=people["v1_annot"].id,
         vendor_id=v1.id,
         item_id=item_a.id,
+        item_ids=[item_a.id],
         is_gold=True,
         lease_until=datetime.now(UTC) + timedelta(hours=1),
     )

@@ -19,7 +19,7 @@ from app.kit.security import (
     password_needs_rehash,
     verify_password_async,
 )
-from app.models import Session, User
+from app.models import EnterpriseKind, Role, Session, User
 
 LOCKOUT = timedelta(minutes=15)
 # last_used_at is advisory: one write a minute per token keeps busy programs' reads read-only.
@@ -95,13 +95,18 @@ async def logout(session: AsyncSession, session_secret: str) -> None:
 
 
 async def principal_from_session(session: AsyncSession, session_secret: str) -> Principal:
-    row = await repository.live_session(session, hash_secret(session_secret))
+    row = await repository.session_principal(session, hash_secret(session_secret))
     if row is None:
         raise NotAuthenticated("Your session has expired; log in again.")
-    user = row.user
-    if not user.is_active or not user.enterprise.is_active:
+    if not row.active:
         raise NotAuthenticated("This account is deactivated; ask your enterprise admin.")
-    return principal_for_user(user)
+    return Principal(
+        enterprise_id=row.enterprise_id,
+        enterprise_kind=EnterpriseKind(row.enterprise_kind),
+        role=Role(row.role),
+        user_id=row.id,
+        team_id=row.team_id,
+    )
 
 
 async def principal_from_token(session: AsyncSession, token: str) -> Principal:

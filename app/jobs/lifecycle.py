@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.service import record
 from app.auth.principal import Principal
 from app.errors import Conflict
+from app.labeling.repository import lock_job_exclusive
 from app.models import JobStatus, LabelingJob, Role
 from app.scoping import get_scoped
 
@@ -45,6 +46,8 @@ async def change_status(
 ) -> LabelingJob:
     principal.require_role(Role.ENTERPRISE_ADMIN, Role.CLIENT_MEMBER, action="run labeling jobs")
     job = await get_scoped(session, principal, LabelingJob, job_id, write=True, what="Job")
+    # Exclusive: waits for leases being taken right now, and makes later ones see the change.
+    await lock_job_exclusive(session, job.id)
     await session.refresh(job, with_for_update=True)
     if to is job.status:
         return job  # asking twice for the same state is not an error

@@ -14,7 +14,7 @@ from app.errors import Conflict, InvalidInput
 from app.ingest.repository import lock_job
 from app.jobs.schemas import JobCreate, JobUpdate
 from app.kit.pagination import PageParams, paginate
-from app.labeling.repository import resize_job_slots
+from app.labeling.repository import sync_job_slots
 from app.models import Enterprise, EnterpriseKind, JobStatus, JobVendor, LabelingJob, Role
 from app.scoping import get_scoped, scoped_select
 
@@ -142,7 +142,8 @@ async def update(
     if job.overlap != old_overlap:
         # Under the job's ingest lock: a dataset finishing now opens its slots with one k.
         await lock_job(session, job.id)
-        await resize_job_slots(session, job.id, old_overlap, job.overlap)
+        await session.flush()  # brigade_task_k reads the new overlap
+        await sync_job_slots(session, job.id)
     await record_update(
         session,
         principal,

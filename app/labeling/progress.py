@@ -52,7 +52,7 @@ SELECT count(*),
 FROM (SELECT task_id, count(*) AS n,
              count(*) FILTER (WHERE state = 'done') AS done,
              count(*) FILTER (WHERE state = 'leased') AS held
-      FROM task_slots WHERE job_id = :job GROUP BY task_id) s
+      FROM task_slots WHERE job_id = :job AND state <> 'retired' GROUP BY task_id) s
 JOIN tasks t ON t.id = s.task_id
 """)
 

@@ -21,6 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.labeling import LANES
 
 
+# A job's lifecycle lock: ``next`` holds it shared while it leases (so it sees the job's status
+# after any change), a status change holds it exclusively (so no lease slips past a take-back).
+def job_lock_key(column: str) -> str:
+    return f"hashtextextended('job:' || {column}::text, 0)"
+
+
+_LOCK_JOB = text(f"SELECT pg_advisory_xact_lock({job_lock_key('CAST(:job AS uuid)')})")
+
+
+async def lock_job_exclusive(session: AsyncSession, job_id: uuid.UUID) -> None:
+    await session.execute(_LOCK_JOB, {"job": job_id})
+
+
 @dataclass(frozen=True, slots=True)
 class EligibleJob:
     id: uuid.UUID
@@ -36,7 +49,7 @@ class Held:
     id: int
     job_id: uuid.UUID
     task_id: int | None
-    item_id: int | None
+    item_ids: list[int]
     lease_until: datetime
     draft: dict[str, Any] | None
 
@@ -50,7 +63,8 @@ WITH shares AS (
 )
 SELECT j.id, j.lease_seconds, j.gold_rate, j.blind,
        ({LANES} * (s.upto - s.share) / s.total)::int AS lane_lo,
-       ({LANES} * s.upto / s.total)::int AS lane_hi
+       ({LANES} * s.upto / s.total)::int AS lane_hi,
+       pg_advisory_xact_lock_shared({job_lock_key("j.id")})
 FROM labeling_jobs j
 JOIN shares s ON s.job_id = j.id AND s.vendor_id = :vendor
 WHERE j.status = 'running'
@@ -71,8 +85,12 @@ async def eligible_jobs(
     return [EligibleJob(r[0], r[1], float(r[2]), r[3], r[4], r[5]) for r in rows]
 
 
+# Re-checked inside each leasing statement, whose snapshot follows the lock above.
+_STILL_RUNNING = "EXISTS (SELECT 1 FROM labeling_jobs WHERE id = :job AND status = 'running')"
+
+
 _HELD = text("""
-SELECT id, job_id, task_id, item_id, lease_until, draft FROM assignments
+SELECT id, job_id, task_id, item_ids, lease_until, draft FROM assignments
 WHERE annotator_id = :me AND state = 'leased' AND lease_until > clock_timestamp()
   AND job_id = ANY(:jobs) AND id <> ALL(:holding)
 ORDER BY leased_at, id
@@ -86,29 +104,57 @@ async def held(
     return [Held(*r) for r in rows]
 
 
-_TAKE_SLOT = text("""
+_ITEM_COLUMNS = "i.id, i.kind, i.text, i.object_key, i.width, i.height, i.meta"
+ItemRow = tuple[Any, ...]  # id, kind, text, object_key, width, height, meta
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    assignment_id: int
+    task_id: int | None  # None for a gold item
+    lease_until: datetime
+    items: list[ItemRow]
+
+
+# Lease the first free slot and return the task's items, all in one round trip.
+_TAKE_SLOT = text(f"""
 WITH s AS (
     SELECT id, task_id FROM task_slots
     WHERE job_id = :job AND state = 'open' AND lane >= :lo AND lane < :hi
       AND NOT EXISTS (SELECT 1 FROM assignments a
                       WHERE a.task_id = task_slots.task_id AND a.annotator_id = :me)
+      AND {_STILL_RUNNING}
     ORDER BY task_id, slot_no
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ), a AS (
-    INSERT INTO assignments (job_id, annotator_id, vendor_id, task_id, slot_id, is_gold, state,
-                             leased_at, lease_until)
-    SELECT :job, :me, :vendor, s.task_id, s.id, false, 'leased', clock_timestamp(),
-           clock_timestamp() + make_interval(secs => :lease)
+    INSERT INTO assignments (job_id, annotator_id, vendor_id, task_id, slot_id, is_gold,
+                             item_ids, state, leased_at, lease_until)
+    SELECT :job, :me, :vendor, s.task_id, s.id, false,
+           (SELECT coalesce(array_agg(i.id ORDER BY i.id), '{{}}') FROM tasks t JOIN items i
+              ON i.dataset_id = t.dataset_id
+             AND i.id BETWEEN t.first_item_id AND t.last_item_id
+           WHERE t.id = s.task_id AND NOT i.is_gold AND NOT i.excluded),
+           'leased', clock_timestamp(), clock_timestamp() + make_interval(secs => :lease)
     FROM s
     ON CONFLICT DO NOTHING
-    RETURNING id, task_id, slot_id, lease_until
+    RETURNING id, task_id, slot_id, item_ids, lease_until
 ), u AS (
     UPDATE task_slots t SET state = 'leased', assignment_id = a.id, lease_until = a.lease_until
     FROM a WHERE t.id = a.slot_id
 )
-SELECT id, task_id, lease_until FROM a
+SELECT a.id, a.task_id, a.lease_until, {_ITEM_COLUMNS}
+FROM a LEFT JOIN items i ON i.id = ANY(a.item_ids)
+ORDER BY i.id
 """)
+
+
+def _taken(rows: list[Any], gold: bool) -> Taken | None:
+    if not rows:
+        return None
+    first = rows[0]
+    items = [tuple(r[3:]) for r in rows if r[3] is not None]
+    return Taken(first[0], None if gold else first[1], first[2], items)
 
 
 async def take_slot(
@@ -117,71 +163,53 @@ async def take_slot(
     me: uuid.UUID,
     vendor: uuid.UUID,
     lanes: tuple[int, int],
-) -> tuple[int, int, datetime] | None:
+) -> Taken | None:
     """Lease the first free slot (oldest task first) in ``lanes`` of a task new to ``me``."""
-    row = (
-        await session.execute(
-            _TAKE_SLOT,
-            {
-                "job": job.id,
-                "me": me,
-                "vendor": vendor,
-                "lo": lanes[0],
-                "hi": lanes[1],
-                "lease": job.lease_seconds,
-            },
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    params = {
+        "job": job.id,
+        "me": me,
+        "vendor": vendor,
+        "lo": lanes[0],
+        "hi": lanes[1],
+        "lease": job.lease_seconds,
+    }
+    return _taken(list(await session.execute(_TAKE_SLOT, params)), gold=False)
 
 
-_TAKE_GOLD = text("""
+_TAKE_GOLD = text(f"""
 WITH g AS (
     SELECT i.id FROM items i JOIN datasets d ON d.id = i.dataset_id AND d.status = 'ready'
     WHERE i.job_id = :job AND i.is_gold AND NOT i.excluded
       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.annotator_id = :me)
+      AND {_STILL_RUNNING}
     ORDER BY random()
     LIMIT 1
+), a AS (
+    INSERT INTO assignments (job_id, annotator_id, vendor_id, item_id, is_gold, item_ids, state,
+                             leased_at, lease_until)
+    SELECT :job, :me, :vendor, g.id, true, ARRAY[g.id], 'leased', clock_timestamp(),
+           clock_timestamp() + make_interval(secs => :lease)
+    FROM g
+    ON CONFLICT DO NOTHING
+    RETURNING id, item_id, lease_until
 )
-INSERT INTO assignments (job_id, annotator_id, vendor_id, item_id, is_gold, state,
-                         leased_at, lease_until)
-SELECT :job, :me, :vendor, g.id, true, 'leased', clock_timestamp(),
-       clock_timestamp() + make_interval(secs => :lease)
-FROM g
-ON CONFLICT DO NOTHING
-RETURNING id, item_id, lease_until
+SELECT a.id, a.item_id, a.lease_until, {_ITEM_COLUMNS} FROM a JOIN items i ON i.id = a.item_id
 """)
 
 
 async def take_gold(
     session: AsyncSession, job: EligibleJob, me: uuid.UUID, vendor: uuid.UUID
-) -> tuple[int, int, datetime] | None:
+) -> Taken | None:
     """Lease a random gold item of the job that ``me`` has not seen."""
     params = {"job": job.id, "me": me, "vendor": vendor, "lease": job.lease_seconds}
-    row = (await session.execute(_TAKE_GOLD, params)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    return _taken(list(await session.execute(_TAKE_GOLD, params)), gold=True)
 
 
-_ITEM_COLUMNS = "i.id, i.kind, i.text, i.object_key, i.width, i.height, i.meta"
-
-_TASK_ITEMS = text(f"""
-SELECT {_ITEM_COLUMNS} FROM tasks t JOIN items i
-  ON i.dataset_id = t.dataset_id AND i.id BETWEEN t.first_item_id AND t.last_item_id
-WHERE t.id = :task AND NOT i.is_gold AND NOT i.excluded
-ORDER BY i.id
-""")
-
-_ONE_ITEM = text(f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id = :item")
+_ITEMS = text(f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id = ANY(:ids) ORDER BY i.id")
 
 
-async def assignment_items(
-    session: AsyncSession, task_id: int | None, item_id: int | None
-) -> list[tuple[Any, ...]]:
-    if task_id is not None:
-        rows = await session.execute(_TASK_ITEMS, {"task": task_id})
-    else:
-        rows = await session.execute(_ONE_ITEM, {"item": item_id})
-    return [tuple(r) for r in rows]
+async def items_by_id(session: AsyncSession, item_ids: list[int]) -> list[ItemRow]:
+    return [tuple(r) for r in await session.execute(_ITEMS, {"ids": item_ids})]
 
 
 _EXPIRE = text("""
@@ -193,7 +221,8 @@ WITH s AS (
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 ), freed AS (
-    UPDATE task_slots t SET state = 'open', assignment_id = NULL, lease_until = NULL
+    UPDATE task_slots t SET assignment_id = NULL, lease_until = NULL,
+           state = CASE WHEN t.slot_no <= brigade_task_k(t.task_id) THEN 'open' ELSE 'retired' END
     FROM s WHERE t.id = s.id
     RETURNING s.assignment_id
 )
@@ -220,34 +249,38 @@ async def expire_leases(
     return int(freed.rowcount)  # type: ignore[attr-defined]
 
 
-_SYNC_SLOTS = text("""
+# Bring tasks' slots to what they should have now (``brigade_task_k``): free slots above it
+# retire, retired ones within it reopen, missing ones are added. Held and done slots stay.
+_SYNC_TEMPLATE = """
 WITH want AS (
-    SELECT t.id AS task_id, t.job_id, CASE WHEN EXISTS (
-        SELECT 1 FROM items i WHERE i.dataset_id = t.dataset_id
-          AND i.id BETWEEN t.first_item_id AND t.last_item_id AND NOT i.excluded
-    ) THEN j.overlap ELSE 0 END AS k
-    FROM tasks t JOIN labeling_jobs j ON j.id = t.job_id
-    JOIN datasets d ON d.id = t.dataset_id AND d.status = 'ready'
-    WHERE t.id = ANY(:tasks)
-), dropped AS (
-    DELETE FROM task_slots s USING want
-    WHERE s.task_id = want.task_id AND s.slot_no > want.k AND s.state = 'open'
+    SELECT t.id AS task_id, t.job_id, brigade_task_k(t.id) AS k
+    FROM tasks t JOIN datasets d ON d.id = t.dataset_id AND d.status = 'ready'
+    WHERE {where}
+), changed AS (
+    UPDATE task_slots s
+    SET state = CASE WHEN s.slot_no <= want.k THEN 'open' ELSE 'retired' END
+    FROM want
+    WHERE s.task_id = want.task_id AND s.state IN ('open', 'retired')
+      AND s.state <> CASE WHEN s.slot_no <= want.k THEN 'open' ELSE 'retired' END
 )
 INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)
 SELECT want.task_id, want.job_id, n, brigade_slot_lane(want.task_id, n), 'open'
 FROM want, generate_series(1, want.k) AS n
 ON CONFLICT (task_id, slot_no) DO NOTHING
-""")
+"""
+_SYNC_TASKS = text(_SYNC_TEMPLATE.format(where="t.id = ANY(:tasks)"))
+_SYNC_JOB = text(_SYNC_TEMPLATE.format(where="t.job_id = :job"))
 
 
 async def sync_task_slots(session: AsyncSession, task_ids: list[int]) -> None:
-    """Give these tasks the job's overlap in slots (none if every item is excluded).
-
-    Taken and done slots are never removed: lowering k or excluding items does not withdraw
-    work already handed out.
-    """
+    """After items of these tasks were excluded or included again."""
     if task_ids:
-        await session.execute(_SYNC_SLOTS, {"tasks": task_ids})
+        await session.execute(_SYNC_TASKS, {"tasks": task_ids})
+
+
+async def sync_job_slots(session: AsyncSession, job_id: uuid.UUID) -> None:
+    """After the job's overlap changed. Lowering k never withdraws work already handed out."""
+    await session.execute(_SYNC_JOB, {"job": job_id})
 
 
 _OPEN_DATASET = text("""
@@ -265,23 +298,115 @@ async def open_dataset_slots(session: AsyncSession, dataset_id: uuid.UUID) -> in
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-_RESIZE_UP = text("""
-INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)
-SELECT t.id, t.job_id, n, brigade_slot_lane(t.id, n), 'open'
-FROM tasks t JOIN datasets d ON d.id = t.dataset_id AND d.status = 'ready',
-     generate_series(:old + 1, :new) AS n
-WHERE t.job_id = :job AND EXISTS (SELECT 1 FROM task_slots s WHERE s.task_id = t.id)
-ON CONFLICT (task_id, slot_no) DO NOTHING
+# ---------------------------------------------------------------- submit, in three statements
+
+_LOCK_SLOT_OF = text("""
+SELECT s.id, s.state, s.assignment_id FROM task_slots s
+JOIN assignments a ON a.slot_id = s.id
+WHERE a.id = :id AND a.annotator_id = :me
+FOR UPDATE OF s
 """)
 
-_RESIZE_DOWN = text(
-    "DELETE FROM task_slots WHERE job_id = :job AND slot_no > :new AND state = 'open'"
+# The assignment (locked), its job, who used this submission id, and the items to answer.
+_LOAD_FOR_SUBMIT = text("""
+SELECT a.id, a.state, a.submission_id, a.slot_id, a.task_id, a.item_id, a.is_gold, a.vendor_id,
+       a.job_id, a.leased_at, a.lease_until, j.status, j.label_schema,
+       (SELECT x.id FROM assignments x WHERE x.submission_id = :sid) AS sid_owner,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(i.id, i.width, i.height, i.text)
+                                  ORDER BY i.id), '[]')
+          FROM items i WHERE i.id = ANY(a.item_ids)) AS items
+FROM assignments a JOIN labeling_jobs j ON j.id = a.job_id
+WHERE a.id = :id AND a.annotator_id = :me
+FOR UPDATE OF a
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class SlotLock:
+    id: int
+    state: str
+    assignment_id: int | None
+
+
+async def lock_slot_of(session: AsyncSession, assignment_id: int, me: uuid.UUID) -> SlotLock | None:
+    """Lock the slot of ``me``'s assignment (first, per the lock order); None for gold."""
+    row = (await session.execute(_LOCK_SLOT_OF, {"id": assignment_id, "me": me})).first()
+    return None if row is None else SlotLock(row[0], row[1], row[2])
+
+
+async def load_for_submit(
+    session: AsyncSession, assignment_id: int, me: uuid.UUID, submission_id: uuid.UUID
+) -> Any:
+    params = {"id": assignment_id, "me": me, "sid": submission_id}
+    return (await session.execute(_LOAD_FOR_SUBMIT, params)).first()
+
+
+_WRITE_SUBMISSION = text("""
+WITH l AS (
+    INSERT INTO labels (job_id, item_id, assignment_id, slot_id, annotator_id, vendor_id,
+                        is_gold, answer, active_ms, started_at, submitted_at)
+    SELECT :job, r.item_id, :a, :slot, :me, :vendor, :gold, r.answer, :active, :started,
+           clock_timestamp()
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(item_id bigint, answer jsonb)
+    RETURNING id, item_id, answer, submitted_at
+), s AS (
+    UPDATE task_slots SET state = 'done', assignment_id = :a, lease_until = NULL
+    WHERE id = :slot
+), x AS (
+    UPDATE assignments SET state = 'submitted', submission_id = :sid,
+           finished_at = clock_timestamp(), draft = NULL
+    WHERE id = :a
+), streak AS (
+    UPDATE job_annotators SET skip_streak = 0
+    WHERE job_id = :job AND annotator_id = :me AND skip_streak > 0
+)
+SELECT id, item_id, answer, submitted_at FROM l ORDER BY item_id
+""")
+
+
+async def write_submission(
+    session: AsyncSession, a: Any, me: uuid.UUID, **values: Any
+) -> list[Any]:
+    """Labels in, slot done, assignment submitted, skip streak reset: one statement."""
+    params = {
+        "job": a.job_id,
+        "a": a.id,
+        "slot": a.slot_id,
+        "me": me,
+        "vendor": a.vendor_id,
+        "gold": a.is_gold,
+        **values,
+    }
+    return list(await session.execute(_WRITE_SUBMISSION, params))
+
+
+_STORED = text(
+    "SELECT id, item_id, answer, submitted_at FROM labels WHERE assignment_id = :a ORDER BY item_id"
 )
 
 
-async def resize_job_slots(session: AsyncSession, job_id: uuid.UUID, old: int, new: int) -> None:
-    """Overlap changed: open slots up to the new k, or drop free slots above it."""
-    if new > old:
-        await session.execute(_RESIZE_UP, {"job": job_id, "old": old, "new": new})
-    elif new < old:
-        await session.execute(_RESIZE_DOWN, {"job": job_id, "new": new})
+async def stored_labels(session: AsyncSession, assignment_id: int) -> list[Any]:
+    return list(await session.execute(_STORED, {"a": assignment_id}))
+
+
+_SLOT_TAKEN_SINCE = text(
+    "SELECT 1 FROM assignments WHERE slot_id = :slot AND leased_at > :since LIMIT 1"
+)
+
+
+async def slot_taken_since(session: AsyncSession, slot_id: int, since: datetime) -> bool:
+    return (
+        await session.execute(_SLOT_TAKEN_SINCE, {"slot": slot_id, "since": since})
+    ).first() is not None
+
+
+_RETURN_SLOT = text("""
+UPDATE task_slots SET assignment_id = NULL, lease_until = NULL,
+       state = CASE WHEN slot_no <= brigade_task_k(task_id) THEN 'open' ELSE 'retired' END
+WHERE id = :slot AND assignment_id = :a AND state = 'leased'
+""")
+
+
+async def return_slot(session: AsyncSession, slot_id: int, assignment_id: int) -> None:
+    """A lease given up (skip): the slot goes back to the pool, or retires if not needed."""
+    await session.execute(_RETURN_SLOT, {"slot": slot_id, "a": assignment_id})

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,42 +84,36 @@ async def next_assignment(
     held = await repo.held(session, me, list(by_id), req.holding)
     if held:
         h = held[0]
-        return NextOut(
-            assignment=await _render(
-                session, store, by_id[h.job_id], h.id, h.task_id, h.item_id, h.lease_until, h.draft
-            )
-        )
+        items = await repo.items_by_id(session, h.item_ids)
+        taken = repo.Taken(h.id, h.task_id, h.lease_until, items)
+        return NextOut(assignment=await _render(session, store, by_id[h.job_id], taken, h.draft))
     if len(req.holding) >= MAX_HOLDING:
         return NextOut(assignment=None, reason=NoWorkReason.HOLDING_MAX)
     for job in jobs:
         got = await _lease_in(session, job, me, vendor)
         if got is not None:
-            aid, task_id, item_id, until = got
-            return NextOut(
-                assignment=await _render(session, store, job, aid, task_id, item_id, until, None)
-            )
+            return NextOut(assignment=await _render(session, store, job, got, None))
     return NextOut(assignment=None, reason=NoWorkReason.ALL_DONE)
 
 
 async def _lease_in(
     session: AsyncSession, job: repo.EligibleJob, me: uuid.UUID, vendor: uuid.UUID
-) -> tuple[int, int | None, int | None, datetime] | None:
+) -> repo.Taken | None:
+    # Gold at the job's rate, drawn per lease (not a secret: pseudo-random is enough).
     if job.gold_rate > 0 and random.random() < job.gold_rate:
         gold = await repo.take_gold(session, job, me, vendor)
         if gold is not None:
-            return gold[0], None, gold[1], gold[2]
+            return gold
     own = (job.lane_lo, job.lane_hi)
     # The caller's vendor's lanes first (its fair share), then anyone's (no idle work).
     for lanes in (own, (0, LANES)) if own != (0, LANES) else (own,):
-        slot = await repo.take_slot(session, job, me, vendor, lanes)
-        if slot is not None:
-            return slot[0], slot[1], None, slot[2]
+        taken = await repo.take_slot(session, job, me, vendor, lanes)
+        if taken is not None:
+            return taken
     # Leases that ran out are normally returned by the periodic sweep; do it now rather than
     # tell an annotator there is no work while slots sit in expired leases.
     if await repo.expire_leases(session, job.id, limit=1000):
-        slot = await repo.take_slot(session, job, me, vendor, (0, LANES))
-        if slot is not None:
-            return slot[0], slot[1], None, slot[2]
+        return await repo.take_slot(session, job, me, vendor, (0, LANES))
     return None
 
 
@@ -127,13 +121,10 @@ async def _render(
     session: AsyncSession,
     store: ObjectStore,
     job: repo.EligibleJob,
-    assignment_id: int,
-    task_id: int | None,
-    item_id: int | None,
-    until: datetime,
+    taken: repo.Taken,
     draft: dict[str, Any] | None,
 ) -> AssignmentOut:
-    rows = await repo.assignment_items(session, task_id, item_id)
+    rows = taken.items
     ttl = job.lease_seconds + 600  # the image stays loadable for the whole lease
     items = []
     for iid, kind, body, key, width, height, meta in rows:
@@ -144,15 +135,15 @@ async def _render(
             )
         )
     others = None
-    if not job.blind and task_id is not None:
+    if not job.blind and taken.task_id is not None:
         found = await session.execute(
             select(Label.item_id, Label.answer).where(Label.item_id.in_([i.id for i in items]))
         )
         others = [OtherLabel(item_id=r[0], answer=r[1]) for r in found]
     return AssignmentOut(
-        id=assignment_id,
+        id=taken.assignment_id,
         job_id=job.id,
-        lease_expires_at=until,
+        lease_expires_at=taken.lease_until,
         items=items,
         draft=draft,
         others=others,
@@ -178,35 +169,49 @@ async def _lock(session: AsyncSession, a: Assignment) -> TaskSlot | None:
     return slot
 
 
-def _gone(a: Assignment) -> Conflict:
-    if a.state is AssignmentState.SUBMITTED:
-        return Conflict(f"Assignment {a.id} was already submitted with another submission id.")
-    if a.state is AssignmentState.SKIPPED:
-        return Conflict(f"You skipped assignment {a.id}; it has gone to someone else.")
-    if a.state is AssignmentState.RELEASED:
-        return Conflict(f"Assignment {a.id} was taken back (the job ended or you were paused).")
+def _refusal(assignment_id: int, state: AssignmentState, lease_until: datetime) -> Conflict:
+    if state is AssignmentState.SUBMITTED:
+        return Conflict(
+            f"Assignment {assignment_id} was already submitted with another submission id."
+        )
+    if state is AssignmentState.SKIPPED:
+        return Conflict(f"You skipped assignment {assignment_id}; it has gone to someone else.")
+    if state is AssignmentState.RELEASED:
+        return Conflict(
+            f"Assignment {assignment_id} was taken back (the job ended or you were paused)."
+        )
     return LeaseLost(
-        f"Your lease on assignment {a.id} ran out at {a.lease_until.isoformat()} and the item "
-        "was given to another annotator; your answer was not recorded."
+        f"Your lease on assignment {assignment_id} ran out at {lease_until.isoformat()} and the "
+        "item was given to another annotator; your answer was not recorded."
     )
 
 
-async def _still_yours(session: AsyncSession, a: Assignment, slot: TaskSlot | None) -> bool:
-    """Whether ``a`` may still be submitted: its lease holds, or ran out with nobody after it."""
-    if a.state is AssignmentState.LEASED:
-        return slot is None or slot.assignment_id == a.id
-    if a.state is not AssignmentState.EXPIRED:
+def _gone(a: Assignment) -> Conflict:
+    return _refusal(a.id, a.state, a.lease_until)
+
+
+async def _may_submit(
+    session: AsyncSession,
+    state: AssignmentState,
+    assignment_id: int,
+    leased_at: datetime,
+    slot: repo.SlotLock | None,
+) -> bool:
+    """Whether work may still be handed in: its lease holds, or ran out with nobody after it."""
+    if state is AssignmentState.LEASED:
+        return slot is None or slot.assignment_id == assignment_id
+    if state is not AssignmentState.EXPIRED:
         return False
     if slot is None:
         return True  # gold: nobody else can take this annotator's gold item
-    if slot.state is not SlotState.OPEN:
+    if slot.state != SlotState.OPEN.value:
         return False
-    later = await session.scalar(
-        select(Assignment.id)
-        .where(Assignment.slot_id == slot.id, Assignment.leased_at > a.leased_at)
-        .limit(1)
-    )
-    return later is None
+    return not await repo.slot_taken_since(session, slot.id, leased_at)
+
+
+async def _still_yours(session: AsyncSession, a: Assignment, slot: TaskSlot | None) -> bool:
+    lock = None if slot is None else repo.SlotLock(slot.id, slot.state.value, slot.assignment_id)
+    return await _may_submit(session, a.state, a.id, a.leased_at, lock)
 
 
 async def _job_for(session: AsyncSession, a: Assignment) -> LabelingJob:
@@ -265,67 +270,38 @@ async def submit(
     assignment_id: int,
     body: SubmitRequest,
 ) -> SubmitOut:
+    """Three statements: lock the slot, load (and lock) the assignment, write everything."""
     me, _ = annotator_of(principal)
-    replay = await _replay(session, me, assignment_id, body.submission_id)
-    if replay is not None:
-        return replay
-    a = await _mine(session, me, assignment_id)
-    job = await _job_for(session, a)
-    slot = await _lock(session, a)
-    if a.submission_id == body.submission_id:  # a concurrent retry won the race
-        return await _stored(session, a, body.submission_id)
-    if not await _still_yours(session, a, slot):
-        raise _gone(a)
-    items = await repo.assignment_items(session, a.task_id, a.item_id)
-    answers = _validated(job, items, body)
+    slot = await repo.lock_slot_of(session, assignment_id, me)
+    a = await repo.load_for_submit(session, assignment_id, me, body.submission_id)
+    if a is None:
+        raise NotFound(f"Assignment {assignment_id} does not exist or is not yours.")
+    if a.submission_id == body.submission_id:  # a retry: the first result, never a second label
+        return _out(a.id, body.submission_id, await repo.stored_labels(session, a.id), True)
+    if a.sid_owner is not None:
+        raise Conflict(_SID_REUSED)
+    if JobStatus(a.status) not in _SUBMITTABLE:
+        raise Conflict(f"Job {a.job_id} is {a.status}; it takes no more labels.")
+    state = AssignmentState(a.state)
+    if not await _may_submit(session, state, a.id, a.leased_at, slot):
+        raise _refusal(a.id, state, a.lease_until)
+    answers = _validated(a.label_schema, a.items, body)
+    rows = orjson.dumps([{"item_id": iid, "answer": ans} for iid, ans in answers]).decode()
     try:
-        rows = (
-            await session.execute(
-                insert(Label).returning(Label.id, Label.item_id, Label.answer, Label.submitted_at),
-                [
-                    {
-                        "job_id": a.job_id,
-                        "item_id": iid,
-                        "assignment_id": a.id,
-                        "slot_id": a.slot_id,
-                        "annotator_id": me,
-                        "vendor_id": a.vendor_id,
-                        "is_gold": a.is_gold,
-                        "answer": answer,
-                        "active_ms": body.active_ms,
-                        "started_at": body.started_at,
-                    }
-                    for iid, answer in answers
-                ],
-            )
-        ).all()
-        if slot is not None:
-            slot.state = SlotState.DONE
-            slot.assignment_id = a.id
-            slot.lease_until = None
-        a.state = AssignmentState.SUBMITTED
-        a.submission_id = body.submission_id
-        a.finished_at = rows[0][3]
-        a.draft = None
-        await session.flush()
+        labels = await repo.write_submission(
+            session,
+            a,
+            me,
+            rows=rows,
+            sid=body.submission_id,
+            active=body.active_ms,
+            started=body.started_at,
+        )
     except IntegrityError as exc:
-        raise Conflict(
-            "submission_id: this id was already used for another submission; generate a new "
-            "one per submission."
-        ) from exc
-    await session.execute(
-        text(
-            "UPDATE job_annotators SET skip_streak = 0"
-            " WHERE job_id = :job AND annotator_id = :me AND skip_streak > 0"
-        ),
-        {"job": a.job_id, "me": me},
-    )
-    out = SubmitOut(
-        assignment_id=a.id,
-        submission_id=body.submission_id,
-        replayed=False,
-        labels=[LabelOut(id=r[0], item_id=r[1], answer=r[2], submitted_at=r[3]) for r in rows],
-    )
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", "") == _SID_UNIQUE:
+            raise Conflict(_SID_REUSED) from exc  # the same id sent for two assignments at once
+        raise
+    out = _out(a.id, body.submission_id, labels, False)
     if body.next:
         out.next = await next_assignment(
             session, principal, store, NextRequest(job_id=body.next_job_id)
@@ -333,40 +309,26 @@ async def submit(
     return out
 
 
-async def _replay(
-    session: AsyncSession, me: uuid.UUID, assignment_id: int, submission_id: uuid.UUID
-) -> SubmitOut | None:
-    prior = await session.scalar(
-        select(Assignment).where(Assignment.submission_id == submission_id)
-    )
-    if prior is None:
-        return None
-    if prior.id != assignment_id or prior.annotator_id != me:
-        raise Conflict(
-            "submission_id: this id was already used for another submission; generate a new "
-            "one per submission."
-        )
-    return await _stored(session, prior, submission_id)
+_SID_UNIQUE = "uq_assignments_submission_id"
+_SID_REUSED = (
+    "submission_id: this id was already used for another submission; generate a new one per "
+    "submission."
+)
 
 
-async def _stored(session: AsyncSession, a: Assignment, submission_id: uuid.UUID) -> SubmitOut:
-    rows = await session.execute(
-        select(Label.id, Label.item_id, Label.answer, Label.submitted_at)
-        .where(Label.assignment_id == a.id)
-        .order_by(Label.item_id)
-    )
+def _out(assignment_id: int, sid: uuid.UUID, rows: list[Any], replayed: bool) -> SubmitOut:
     return SubmitOut(
-        assignment_id=a.id,
-        submission_id=submission_id,
-        replayed=True,
+        assignment_id=assignment_id,
+        submission_id=sid,
+        replayed=replayed,
         labels=[LabelOut(id=r[0], item_id=r[1], answer=r[2], submitted_at=r[3]) for r in rows],
     )
 
 
 def _validated(
-    job: LabelingJob, items: list[tuple[Any, ...]], body: SubmitRequest
+    label_schema: dict[str, Any], items: list[list[Any]], body: SubmitRequest
 ) -> list[tuple[int, Any]]:
-    facts = {r[0]: ItemFacts(width=r[4], height=r[5], text=r[2]) for r in items}
+    facts = {r[0]: ItemFacts(width=r[1], height=r[2], text=r[3]) for r in items}
     given = [la.item_id for la in body.labels]
     if len(set(given)) != len(given):
         raise InvalidInput("labels: each item may appear once.")
@@ -381,7 +343,7 @@ def _validated(
         raise InvalidInput(
             "labels: an assignment is submitted whole, one answer per item: " + "; ".join(parts)
         )
-    schema = parse_schema(job.label_schema)
+    schema = parse_schema(label_schema)
     return [
         (
             la.item_id,
@@ -409,10 +371,8 @@ async def skip(
     if a.state is not AssignmentState.SKIPPED:  # skipping twice is the same skip
         if a.state not in (AssignmentState.LEASED, AssignmentState.EXPIRED):
             raise _gone(a)
-        if slot is not None and slot.assignment_id == a.id and slot.state is SlotState.LEASED:
-            slot.state = SlotState.OPEN
-            slot.assignment_id = None
-            slot.lease_until = None
+        if slot is not None:
+            await repo.return_slot(session, slot.id, a.id)
         if a.state is AssignmentState.LEASED:  # an expired lease ended when it ran out
             a.finished_at = await session.scalar(text("SELECT clock_timestamp()"))
         a.state = AssignmentState.SKIPPED

@@ -107,6 +107,8 @@ class Item(Base):
             name="payload_matches_kind",
         ),
         CheckConstraint("char_length(content_sha256) = 64", name="sha256_hex"),
+        # Gold items are drawn per annotator at the job's rate; a job's gold set is small.
+        Index("ix_items_gold", "job_id", postgresql_where=sql_text("is_gold")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(increment=ID_BLOCK), primary_key=True)

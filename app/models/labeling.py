@@ -38,7 +38,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, str_enum
@@ -52,6 +52,9 @@ class SlotState(StrEnum):
     OPEN = "open"
     LEASED = "leased"
     DONE = "done"
+    # Not needed any more (overlap lowered, items excluded) but kept: its assignment history
+    # still says who saw the task. Opens again if the overlap is raised or items come back.
+    RETIRED = "retired"
 
 
 class AssignmentState(StrEnum):
@@ -76,7 +79,9 @@ class TaskSlot(Base):
         UniqueConstraint("task_id", "slot_no"),
         CheckConstraint(f"lane >= 0 AND lane < {LANES}", name="lane_range"),
         CheckConstraint("slot_no >= 1", name="slot_no_positive"),
-        CheckConstraint("(state = 'open') = (assignment_id IS NULL)", name="holder_iff_taken"),
+        CheckConstraint(
+            "(state IN ('open', 'retired')) = (assignment_id IS NULL)", name="holder_iff_taken"
+        ),
         CheckConstraint("state <> 'leased' OR lease_until IS NOT NULL", name="lease_has_end"),
         # The pull queue: only free slots are indexed, in the order they are handed out
         # (oldest task first, so tasks already started are finished first).
@@ -150,6 +155,9 @@ class Assignment(Base):
         BigInteger, ForeignKey("items.id", ondelete="CASCADE")
     )
     is_gold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The items shown, fixed when leased: the submit must answer exactly these, even if the
+    # client excludes one meanwhile (work handed out stands).
+    item_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), nullable=False)
     state: Mapped[AssignmentState] = mapped_column(
         str_enum(AssignmentState, "assignment_state"),
         nullable=False,
@@ -201,7 +209,10 @@ class Label(Base):
     is_gold: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     answer: Mapped[Any] = mapped_column(JSONB, nullable=False)
     status: Mapped[LabelStatus] = mapped_column(
-        str_enum(LabelStatus, "label_status"), nullable=False, default=LabelStatus.PENDING
+        str_enum(LabelStatus, "label_status"),
+        nullable=False,
+        default=LabelStatus.PENDING,
+        server_default=LabelStatus.PENDING.value,  # submit inserts with set-based SQL
     )
     # Measured by the workstation: time the annotator was actually working (idle excluded).
     active_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

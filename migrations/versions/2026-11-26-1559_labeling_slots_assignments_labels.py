@@ -61,6 +61,7 @@ def upgrade() -> None:
                 "open",
                 "leased",
                 "done",
+                "retired",
                 name="slot_state",
                 native_enum=False,
                 create_constraint=True,
@@ -71,7 +72,7 @@ def upgrade() -> None:
         sa.Column("assignment_id", sa.BigInteger(), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "(state = 'open') = (assignment_id IS NULL)",
+            "(state IN ('open', 'retired')) = (assignment_id IS NULL)",
             name=op.f("ck_task_slots_holder_iff_taken"),
         ),
         sa.CheckConstraint(
@@ -111,6 +112,7 @@ def upgrade() -> None:
         sa.Column("slot_id", sa.BigInteger(), nullable=True),
         sa.Column("item_id", sa.BigInteger(), nullable=True),
         sa.Column("is_gold", sa.Boolean(), nullable=False),
+        sa.Column("item_ids", postgresql.ARRAY(sa.BigInteger()), nullable=False),
         sa.Column(
             "state",
             sa.Enum(
@@ -226,6 +228,7 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=32,
             ),
+            server_default="pending",
             nullable=False,
         ),
         sa.Column("active_ms", sa.Integer(), nullable=False),
@@ -303,6 +306,21 @@ def upgrade() -> None:
         " LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
         " $$ SELECT ((hashint8(task_id * 64 + slot_no)::bigint % 1000 + 1000) % 1000)::smallint $$"
     )
+    op.create_index(
+        "ix_items_gold", "items", ["job_id"], unique=False, postgresql_where=sa.text("is_gold")
+    )
+    # How many slots a task should have now: the job's overlap, or none when every item of the
+    # task is excluded. Decides whether a slot handed back goes to the pool or retires.
+    op.execute(
+        "CREATE FUNCTION brigade_task_k(p_task bigint) RETURNS integer"
+        " LANGUAGE sql STABLE PARALLEL SAFE AS $$"
+        " SELECT CASE WHEN EXISTS ("
+        "   SELECT 1 FROM tasks t JOIN items i ON i.dataset_id = t.dataset_id"
+        "    AND i.id BETWEEN t.first_item_id AND t.last_item_id"
+        "   WHERE t.id = p_task AND NOT i.excluded AND NOT i.is_gold)"
+        " THEN (SELECT j.overlap FROM tasks t JOIN labeling_jobs j ON j.id = t.job_id"
+        "       WHERE t.id = p_task) ELSE 0 END $$"
+    )
     op.execute(
         "INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)"
         " SELECT t.id, t.job_id, n, brigade_slot_lane(t.id, n), 'open'"
@@ -313,6 +331,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION brigade_slot_lane(bigint, integer)")
+    op.execute("DROP FUNCTION brigade_task_k(bigint)")
+    op.drop_index("ix_items_gold", table_name="items", postgresql_where=sa.text("is_gold"))
     op.drop_constraint(op.f("ck_job_vendors_share_range"), "job_vendors")
     op.drop_constraint(op.f("ck_labeling_jobs_skip_streak_positive"), "labeling_jobs")
     op.drop_constraint(op.f("ck_labeling_jobs_gold_rate_range"), "labeling_jobs")

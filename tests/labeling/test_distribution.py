@@ -147,7 +147,7 @@ async def test_expired_lease_goes_back_to_the_pool_and_late_submit_is_refused(
 ) -> None:
     park.job.overlap = 1
     db.add(park.job)
-    await repo.resize_job_slots(db, park.job.id, 3, 1)
+    await repo.sync_job_slots(db, park.job.id)
     await db.commit()
     a, b = await park.annotator(db), await park.annotator(db)
     held = await a.next_assignment()
