@@ -23,6 +23,8 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(default=10, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     statement_timeout_ms: int = Field(default=30_000, ge=100)
+    # Ping every connection taken from the pool (one more round trip per request).
+    pre_ping: bool = False
 
 
 class StorageSettings(BaseModel):
@@ -53,6 +55,8 @@ class AuthSettings(BaseModel):
     cookie_name: str = "brigade_session"
     cookie_secure: bool = False
     max_failed_logins: int = Field(default=10, ge=1)
+    # How long a process may reuse a session lookup (app/auth/session_cache.py); 0 = never.
+    session_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # argon2id cost: OWASP's recommended setting (19 MiB, 2 passes, 1 lane). Heavier settings
     # cost login capacity (docs/performance.md: a shift of 5,000 annotators logs in at once).
     # Lower only for test suites: this is what protects leaked hashes.

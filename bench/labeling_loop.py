@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import resource
@@ -293,6 +294,17 @@ def _tree_rss(pid: int) -> float:
     return total
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else []:
+        with contextlib.suppress(FileNotFoundError):  # a backend that just exited
+            total += _tree_cpu(int(child))
+    return total
+
+
 def _postmaster(data_dir: str) -> int:
     pid_file = Path(data_dir) / "postgres" / "postmaster.pid"
     return int(pid_file.read_text().split()[0])
@@ -354,10 +366,13 @@ def main() -> None:
         try:
             wait_healthy(base)
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+            pg = _postmaster(data_dir)
+            tree0 = (_tree_cpu(server.pid), _tree_cpu(pg))
             stats = asyncio.run(
                 _load(base, cookies, args.seconds, args.warmup, args.think, args.combined)
             )
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            tree1 = (_tree_cpu(server.pid), _tree_cpu(pg))
             server_rss = _tree_rss(server.pid)
             pg_rss = _tree_rss(_postmaster(data_dir))
         finally:
@@ -385,7 +400,10 @@ def main() -> None:
         )
         print(f"  errors            {stats.errors or 'none'}")
         load_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-        print(f"  load generator CPU {load_cpu:.1f} s over {args.seconds + args.warmup:.0f} s")
+        print(
+            f"  CPU s over {args.seconds + args.warmup:.0f} s: server {tree1[0] - tree0[0]:.1f}, "
+            f"PostgreSQL {tree1[1] - tree0[1]:.1f}, load generator {load_cpu:.1f}"
+        )
         print(f"  memory (PSS): server {server_rss:.0f} MiB, PostgreSQL {pg_rss:.0f} MiB")
         print(f"  invariant check: {asyncio.run(_verify(url, job, stats.acknowledged))}")
 

@@ -73,8 +73,13 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         storage=StorageSettings(backend="local", local_root=Path("objects")),
         # Cheap argon2 keeps logins fast in tests; production keeps the library defaults.
+        # The per-process session cache is off: tests revoke sessions and expect it at once
+        # (tests/auth/test_session_cache.py covers the cache itself).
         auth=AuthSettings(
-            secret_key=SecretStr(TEST_SECRET), argon2_time_cost=1, argon2_memory_kib=1024
+            secret_key=SecretStr(TEST_SECRET),
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+            session_cache_seconds=0,
         ),
         worker=WorkerSettings(embedded=False),
         log_json=False,

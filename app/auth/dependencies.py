@@ -13,8 +13,10 @@ from fastapi import Depends, Request
 
 from app.auth import service
 from app.auth.principal import Principal
+from app.auth.session_cache import PrincipalCache
 from app.errors import NotAuthenticated, PermissionDenied
 from app.kit.deps import AppSettings, DbSession
+from app.kit.security import hash_secret
 from app.models import User
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,12 +46,19 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
             raise PermissionDenied(
                 "Browser requests that change data must send the X-Requested-With header."
             )
-        principal = await service.principal_from_session(session, cookie)
+        cache: PrincipalCache = request.app.state.principal_cache
+        key = hash_secret(cookie)
+        cached = cache.get(key)
+        if cached is None:
+            principal = await service.principal_from_session(session, cookie)
+            cache.put(key, principal)
+        else:
+            principal = cached
     request.state.principal = principal  # for access logs
     return principal
 
 
-def get_person(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_person(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.user_id is None:
         raise PermissionDenied("This endpoint is for logged-in people, not API tokens.")
     return principal

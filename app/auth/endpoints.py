@@ -10,6 +10,7 @@ from app.auth.schemas import EnterpriseRef, LoginRequest, Me, TokenIdentity, Upd
 from app.errors import ErrorResponse
 from app.kit.deps import AppSettings, DbSession
 from app.kit.request_context import client_ip_var
+from app.kit.security import hash_secret
 from app.models import Enterprise
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -56,6 +57,7 @@ async def logout(
     cookie = request.cookies.get(settings.auth.cookie_name)
     if cookie:
         await service.logout(session, cookie)
+        request.app.state.principal_cache.evict(hash_secret(cookie))
     response.delete_cookie(settings.auth.cookie_name, path="/")
 
 

@@ -4,9 +4,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.db import DriverSQL, fetch
 from app.models import ApiToken, Session, User
 
 
@@ -24,7 +25,7 @@ async def live_session(session: AsyncSession, secret_hash: str) -> Session | Non
     )
 
 
-_SESSION_PRINCIPAL = text("""
+_SESSION_PRINCIPAL = DriverSQL("""
 SELECT u.id, u.enterprise_id, u.enterprise_kind, u.role, u.team_id,
        u.is_active AND e.is_active AS active
 FROM sessions s JOIN users u ON u.id = s.user_id JOIN enterprises e ON e.id = u.enterprise_id
@@ -32,9 +33,10 @@ WHERE s.secret_hash = :h AND s.revoked_at IS NULL AND s.expires_at > now()
 """)
 
 
-async def session_principal(session: AsyncSession, secret_hash: str) -> Row[Any] | None:
+async def session_principal(session: AsyncSession, secret_hash: str) -> Any:
     """The person behind a live session, in one lean query: it runs on every browser request."""
-    return (await session.execute(_SESSION_PRINCIPAL, {"h": secret_hash})).first()
+    rows = await fetch(session, _SESSION_PRINCIPAL, {"h": secret_hash})
+    return rows[0] if rows else None
 
 
 async def live_token(session: AsyncSession, secret_hash: str) -> ApiToken | None:

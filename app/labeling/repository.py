@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.db import DriverSQL, fetch
 from app.models.labeling import LANES
 
 
@@ -42,6 +43,7 @@ class EligibleJob:
     blind: bool
     lane_lo: int  # the caller's vendor's lanes: [lane_lo, lane_hi)
     lane_hi: int
+    held: int | None  # the caller's oldest live lease on this job not shown yet, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class Held:
     draft: dict[str, Any] | None
 
 
-_ELIGIBLE = text(f"""
+_ELIGIBLE = DriverSQL(f"""
 WITH shares AS (
     SELECT job_id, vendor_id, share,
            sum(share) OVER (PARTITION BY job_id ORDER BY admitted_at, vendor_id) AS upto,
@@ -64,7 +66,10 @@ WITH shares AS (
 SELECT j.id, j.lease_seconds, j.gold_rate, j.blind,
        ({LANES} * (s.upto - s.share) / s.total)::int AS lane_lo,
        ({LANES} * s.upto / s.total)::int AS lane_hi,
-       pg_advisory_xact_lock_shared({job_lock_key("j.id")})
+       pg_advisory_xact_lock_shared({job_lock_key("j.id")}),
+       (SELECT min(a.id) FROM assignments a
+         WHERE a.annotator_id = :me AND a.job_id = j.id AND a.state = 'leased'
+           AND a.lease_until > clock_timestamp() AND a.id <> ALL(:holding)) AS held
 FROM labeling_jobs j
 JOIN shares s ON s.job_id = j.id AND s.vendor_id = :vendor
 WHERE j.status = 'running'
@@ -78,30 +83,29 @@ ORDER BY j.priority DESC, j.deadline ASC NULLS LAST, j.created_at, j.id
 
 
 async def eligible_jobs(
-    session: AsyncSession, me: uuid.UUID, vendor: uuid.UUID, job: uuid.UUID | None
+    session: AsyncSession,
+    me: uuid.UUID,
+    vendor: uuid.UUID,
+    job: uuid.UUID | None,
+    holding: list[int],
 ) -> list[EligibleJob]:
     """Running jobs the annotator may work on now, in the order work is taken from them."""
-    rows = await session.execute(_ELIGIBLE, {"me": me, "vendor": vendor, "job": job})
-    return [EligibleJob(r[0], r[1], float(r[2]), r[3], r[4], r[5]) for r in rows]
+    params = {"me": me, "vendor": vendor, "job": job, "holding": holding}
+    rows = await fetch(session, _ELIGIBLE, params)
+    return [EligibleJob(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[7]) for r in rows]
 
 
 # Re-checked inside each leasing statement, whose snapshot follows the lock above.
 _STILL_RUNNING = "EXISTS (SELECT 1 FROM labeling_jobs WHERE id = :job AND status = 'running')"
 
 
-_HELD = text("""
-SELECT id, job_id, task_id, item_ids, lease_until, draft FROM assignments
-WHERE annotator_id = :me AND state = 'leased' AND lease_until > clock_timestamp()
-  AND job_id = ANY(:jobs) AND id <> ALL(:holding)
-ORDER BY leased_at, id
-""")
+_HELD = text(
+    "SELECT id, job_id, task_id, item_ids, lease_until, draft FROM assignments WHERE id = :id"
+)
 
 
-async def held(
-    session: AsyncSession, me: uuid.UUID, jobs: list[uuid.UUID], holding: list[int]
-) -> list[Held]:
-    rows = await session.execute(_HELD, {"me": me, "jobs": jobs, "holding": holding})
-    return [Held(*r) for r in rows]
+async def held(session: AsyncSession, assignment_id: int) -> Held:
+    return Held(*(await session.execute(_HELD, {"id": assignment_id})).one())
 
 
 _ITEM_COLUMNS = "i.id, i.kind, i.text, i.object_key, i.width, i.height, i.meta"
@@ -117,14 +121,14 @@ class Taken:
 
 
 # Lease the first free slot and return the task's items, all in one round trip.
-_TAKE_SLOT = text(f"""
+_TAKE_SLOT = DriverSQL(f"""
 WITH s AS (
     SELECT id, task_id FROM task_slots
     WHERE job_id = :job AND state = 'open' AND lane >= :lo AND lane < :hi
       AND NOT EXISTS (SELECT 1 FROM assignments a
                       WHERE a.task_id = task_slots.task_id AND a.annotator_id = :me)
       AND {_STILL_RUNNING}
-    ORDER BY task_id, slot_no
+    ORDER BY task_id * 64 + slot_no  -- ix_task_slots_open's order: oldest task first
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ), a AS (
@@ -143,7 +147,7 @@ WITH s AS (
     UPDATE task_slots t SET state = 'leased', assignment_id = a.id, lease_until = a.lease_until
     FROM a WHERE t.id = a.slot_id
 )
-SELECT a.id, a.task_id, a.lease_until, {_ITEM_COLUMNS}
+SELECT a.id AS assignment_id, a.task_id, a.lease_until, {_ITEM_COLUMNS}
 FROM a LEFT JOIN items i ON i.id = ANY(a.item_ids)
 ORDER BY i.id
 """)
@@ -173,10 +177,10 @@ async def take_slot(
         "hi": lanes[1],
         "lease": job.lease_seconds,
     }
-    return _taken(list(await session.execute(_TAKE_SLOT, params)), gold=False)
+    return _taken(await fetch(session, _TAKE_SLOT, params), gold=False)
 
 
-_TAKE_GOLD = text(f"""
+_TAKE_GOLD = DriverSQL(f"""
 WITH g AS (
     SELECT i.id FROM items i JOIN datasets d ON d.id = i.dataset_id AND d.status = 'ready'
     WHERE i.job_id = :job AND i.is_gold AND NOT i.excluded
@@ -193,7 +197,8 @@ WITH g AS (
     ON CONFLICT DO NOTHING
     RETURNING id, item_id, lease_until
 )
-SELECT a.id, a.item_id, a.lease_until, {_ITEM_COLUMNS} FROM a JOIN items i ON i.id = a.item_id
+SELECT a.id AS assignment_id, a.item_id AS gold_item_id, a.lease_until, {_ITEM_COLUMNS}
+FROM a JOIN items i ON i.id = a.item_id
 """)
 
 
@@ -202,7 +207,7 @@ async def take_gold(
 ) -> Taken | None:
     """Lease a random gold item of the job that ``me`` has not seen."""
     params = {"job": job.id, "me": me, "vendor": vendor, "lease": job.lease_seconds}
-    return _taken(list(await session.execute(_TAKE_GOLD, params)), gold=True)
+    return _taken(await fetch(session, _TAKE_GOLD, params), gold=True)
 
 
 _ITEMS = text(f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id = ANY(:ids) ORDER BY i.id")
@@ -300,22 +305,23 @@ async def open_dataset_slots(session: AsyncSession, dataset_id: uuid.UUID) -> in
 
 # ---------------------------------------------------------------- submit, in three statements
 
-_LOCK_SLOT_OF = text("""
-SELECT s.id, s.state, s.assignment_id FROM task_slots s
-JOIN assignments a ON a.slot_id = s.id
-WHERE a.id = :id AND a.annotator_id = :me
-FOR UPDATE OF s
-""")
-
-# The assignment (locked), its job, who used this submission id, and the items to answer.
-_LOAD_FOR_SUBMIT = text("""
+# The assignment and its slot, both locked, its job, who used this submission id, and the
+# items to answer: one round trip. The CTE locks the slot while the join is built; the
+# assignment is locked after it (LockRows sits on top), keeping the slot-first lock order.
+_LOAD_FOR_SUBMIT = DriverSQL("""
+WITH s AS (
+    SELECT id, state, assignment_id FROM task_slots
+    WHERE id = (SELECT slot_id FROM assignments WHERE id = :id AND annotator_id = :me)
+    FOR UPDATE
+)
 SELECT a.id, a.state, a.submission_id, a.slot_id, a.task_id, a.item_id, a.is_gold, a.vendor_id,
        a.job_id, a.leased_at, a.lease_until, j.status, j.label_schema,
        (SELECT x.id FROM assignments x WHERE x.submission_id = :sid) AS sid_owner,
        (SELECT coalesce(jsonb_agg(jsonb_build_array(i.id, i.width, i.height, i.text)
                                   ORDER BY i.id), '[]')
-          FROM items i WHERE i.id = ANY(a.item_ids)) AS items
-FROM assignments a JOIN labeling_jobs j ON j.id = a.job_id
+          FROM items i WHERE i.id = ANY(a.item_ids)) AS items,
+       s.id AS slot_lock_id, s.state AS slot_state, s.assignment_id AS slot_holder
+FROM assignments a JOIN labeling_jobs j ON j.id = a.job_id LEFT JOIN s ON true
 WHERE a.id = :id AND a.annotator_id = :me
 FOR UPDATE OF a
 """)
@@ -328,30 +334,25 @@ class SlotLock:
     assignment_id: int | None
 
 
-async def lock_slot_of(session: AsyncSession, assignment_id: int, me: uuid.UUID) -> SlotLock | None:
-    """Lock the slot of ``me``'s assignment (first, per the lock order); None for gold."""
-    row = (await session.execute(_LOCK_SLOT_OF, {"id": assignment_id, "me": me})).first()
-    return None if row is None else SlotLock(row[0], row[1], row[2])
-
-
 async def load_for_submit(
     session: AsyncSession, assignment_id: int, me: uuid.UUID, submission_id: uuid.UUID
 ) -> Any:
     params = {"id": assignment_id, "me": me, "sid": submission_id}
-    return (await session.execute(_LOAD_FOR_SUBMIT, params)).first()
+    rows = await fetch(session, _LOAD_FOR_SUBMIT, params)
+    return rows[0] if rows else None
 
 
-_WRITE_SUBMISSION = text("""
+_WRITE_SUBMISSION = DriverSQL("""
 WITH l AS (
     INSERT INTO labels (job_id, item_id, assignment_id, slot_id, annotator_id, vendor_id,
                         is_gold, answer, active_ms, started_at, submitted_at)
-    SELECT :job, r.item_id, :a, :slot, :me, :vendor, :gold, r.answer, :active, :started,
-           clock_timestamp()
+    SELECT :job, r.item_id, :a, CAST(:slot AS bigint), :me, :vendor, :gold, r.answer, :active,
+           CAST(:started AS timestamptz), clock_timestamp()
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(item_id bigint, answer jsonb)
     RETURNING id, item_id, answer, submitted_at
 ), s AS (
     UPDATE task_slots SET state = 'done', assignment_id = :a, lease_until = NULL
-    WHERE id = :slot
+    WHERE id = CAST(:slot AS bigint)
 ), x AS (
     UPDATE assignments SET state = 'submitted', submission_id = :sid,
            finished_at = clock_timestamp(), draft = NULL
@@ -377,7 +378,7 @@ async def write_submission(
         "gold": a.is_gold,
         **values,
     }
-    return list(await session.execute(_WRITE_SUBMISSION, params))
+    return await fetch(session, _WRITE_SUBMISSION, params)
 
 
 _STORED = text(

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from psycopg.errors import UniqueViolation
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -76,17 +76,17 @@ async def next_assignment(
     session: AsyncSession, principal: Principal, store: ObjectStore, req: NextRequest
 ) -> NextOut:
     me, vendor = annotator_of(principal)
-    jobs = await repo.eligible_jobs(session, me, vendor, req.job_id)
+    jobs = await repo.eligible_jobs(session, me, vendor, req.job_id, req.holding)
     if not jobs:
         return NextOut(assignment=None, reason=NoWorkReason.NO_JOBS)
-    by_id = {j.id: j for j in jobs}
     # Finish what was started: a lease the workstation does not show yet (reload, crash).
-    held = await repo.held(session, me, list(by_id), req.holding)
-    if held:
-        h = held[0]
+    held_ids = [j.held for j in jobs if j.held is not None]
+    if held_ids:
+        h = await repo.held(session, min(held_ids))
         items = await repo.items_by_id(session, h.item_ids)
         taken = repo.Taken(h.id, h.task_id, h.lease_until, items)
-        return NextOut(assignment=await _render(session, store, by_id[h.job_id], taken, h.draft))
+        job = next(j for j in jobs if j.id == h.job_id)
+        return NextOut(assignment=await _render(session, store, job, taken, h.draft))
     if len(req.holding) >= MAX_HOLDING:
         return NextOut(assignment=None, reason=NoWorkReason.HOLDING_MAX)
     for job in jobs:
@@ -270,12 +270,16 @@ async def submit(
     assignment_id: int,
     body: SubmitRequest,
 ) -> SubmitOut:
-    """Three statements: lock the slot, load (and lock) the assignment, write everything."""
+    """Two statements: load (and lock) the assignment and its slot, write everything."""
     me, _ = annotator_of(principal)
-    slot = await repo.lock_slot_of(session, assignment_id, me)
     a = await repo.load_for_submit(session, assignment_id, me, body.submission_id)
     if a is None:
         raise NotFound(f"Assignment {assignment_id} does not exist or is not yours.")
+    slot = (
+        None
+        if a.slot_lock_id is None
+        else repo.SlotLock(a.slot_lock_id, a.slot_state, a.slot_holder)
+    )
     if a.submission_id == body.submission_id:  # a retry: the first result, never a second label
         return _out(a.id, body.submission_id, await repo.stored_labels(session, a.id), True)
     if a.sid_owner is not None:
@@ -297,8 +301,8 @@ async def submit(
             active=body.active_ms,
             started=body.started_at,
         )
-    except IntegrityError as exc:
-        if getattr(getattr(exc.orig, "diag", None), "constraint_name", "") == _SID_UNIQUE:
+    except UniqueViolation as exc:
+        if exc.diag.constraint_name == _SID_UNIQUE:
             raise Conflict(_SID_REUSED) from exc  # the same id sent for two assignments at once
         raise
     out = _out(a.id, body.submission_id, labels, False)

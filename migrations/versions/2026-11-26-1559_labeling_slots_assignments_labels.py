@@ -79,7 +79,7 @@ def upgrade() -> None:
             "state <> 'leased' OR lease_until IS NOT NULL", name=op.f("ck_task_slots_lease_has_end")
         ),
         sa.CheckConstraint("lane >= 0 AND lane < 1000", name=op.f("ck_task_slots_lane_range")),
-        sa.CheckConstraint("slot_no >= 1", name=op.f("ck_task_slots_slot_no_positive")),
+        sa.CheckConstraint("slot_no BETWEEN 1 AND 63", name=op.f("ck_task_slots_slot_no_range")),
         sa.ForeignKeyConstraint(
             ["task_id"], ["tasks.id"], name=op.f("fk_task_slots_task_id_tasks"), ondelete="CASCADE"
         ),
@@ -97,7 +97,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_task_slots_open",
         "task_slots",
-        ["job_id", "task_id", "slot_no"],
+        ["job_id", sa.text("(task_id * 64 + slot_no)")],
         unique=False,
         postgresql_where=sa.text("state = 'open'"),
         postgresql_include=["lane"],

@@ -55,7 +55,7 @@ def create_store(settings: Settings, signing_key: bytes) -> ObjectStore:
     )
 
 
-def get_store(request: Request) -> ObjectStore:
+async def get_store(request: Request) -> ObjectStore:
     store: ObjectStore = request.app.state.store
     return store
 
