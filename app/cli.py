@@ -63,6 +63,8 @@ def run(
         proxy_headers=True,
         lifespan="on",
         workers=workers,
+        backlog=settings.server.backlog,
+        access_log=False,  # RequestContextMiddleware writes the access log (with request ids)
     )
 
 

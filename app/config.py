@@ -25,6 +25,7 @@ class DatabaseSettings(BaseModel):
     statement_timeout_ms: int = Field(default=30_000, ge=100)
     # Ping every connection taken from the pool (one more round trip per request).
     pre_ping: bool = False
+    pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
 
 class StorageSettings(BaseModel):
@@ -78,6 +79,8 @@ class ServerSettings(BaseModel):
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
     public_url: str = "http://127.0.0.1:8000"
     workers: int = Field(default=1, ge=1, le=64)
+    # Pending connections the listening socket queues (capped by net.core.somaxconn).
+    backlog: int = Field(default=4096, ge=64, le=65535)
 
 
 class Settings(BaseSettings):

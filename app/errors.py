@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -155,6 +156,20 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else name
         return JSONResponse(
             error_body(name, detail), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _at_capacity(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection of this process stayed busy for the pool timeout: the
+        # server is overloaded. Say so (503 + Retry-After) instead of a bare 500.
+        log.warning("db_pool_exhausted", path=request.url.path)
+        return JSONResponse(
+            error_body(
+                "ServiceUnavailable",
+                "The server is at capacity right now; retry in a few seconds. Nothing was saved.",
+            ),
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)

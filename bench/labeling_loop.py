@@ -294,6 +294,22 @@ def _tree_rss(pid: int) -> float:
     return total
 
 
+def _summarize_log(path: Path) -> None:
+    """Server errors by kind: the exception's last traceback line, counted."""
+    kinds: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        try:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if entry.get("level") in ("error", "critical"):
+            last = (entry.get("exception") or entry.get("event", "")).strip().splitlines()
+            kind = (last[-1] if last else "?")[:160]
+            kinds[kind] = kinds.get(kind, 0) + 1
+    for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        print(f"  server errors: {n} x {kind}")
+
+
 def _tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its live descendants."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -378,9 +394,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-            log = (Path(data_dir) / "server.log").read_text().strip().splitlines()
-            if log:
-                print(f"server log: {len(log)} lines, last:", log[-1][:300])
+            _summarize_log(Path(data_dir) / "server.log")
         mode = "submit+next in one request" if args.combined else "next, then submit"
         print(
             f"K={args.annotators} annotators, think {args.think:.2f} s mean, {mode}, "

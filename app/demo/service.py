@@ -17,13 +17,14 @@ from app.demo.samples import REVIEWS, shelf_images
 from app.enterprises import service as enterprises
 from app.enterprises.schemas import EnterpriseCreate, EnterpriseSettings, TeamCreate
 from app.ingest import service as ingest
+from app.jobs import lifecycle
 from app.jobs import service as jobs
 from app.jobs.label_schema import ImageBoxes, LabelDef, TextSpans
 from app.jobs.schemas import JobCreate
 from app.kit.db import session_scope
 from app.kit.security import generate_password, hash_password_async
 from app.kit.storage import ObjectStore
-from app.models import Domain, Enterprise, EnterpriseKind, Role, User
+from app.models import Domain, Enterprise, EnterpriseKind, JobStatus, Role, User
 from app.users import service as users
 from app.users.schemas import UserCreate
 
@@ -263,10 +264,14 @@ async def load_demo(
                 idempotency_key=f"demo-{kind}",
             )
             datasets.append(dataset.id)
+        job_ids = [image_job.id, text_job.id]
     # Ingest now, so the demo park has items and tasks at once (the queued job then finds the
-    # datasets ready and does nothing).
+    # datasets ready and does nothing); then start the jobs so the annotators have work.
     for dataset_id in datasets:
         await ingest.run(maker, store, dataset_id)
+    async with session_scope(maker) as session:
+        for job_id in job_ids:
+            await lifecycle.change_status(session, client_member, job_id, JobStatus.RUNNING)
     return accounts
 
 

@@ -50,6 +50,8 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
         # first statement on each stale connection fails once; the pool then drops the rest.
         pool_pre_ping=settings.db.pre_ping,
         pool_recycle=1800,
+        # Waiting longer than this for a connection means overload: answer 503 (app.errors).
+        pool_timeout=settings.db.pool_timeout_seconds,
         connect_args={"options": f"-c statement_timeout={settings.db.statement_timeout_ms}"},
     )
     return engine

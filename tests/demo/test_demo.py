@@ -133,3 +133,20 @@ async def test_demo_samples_are_ingested_into_items_and_tasks(
     ]
     tasks = int(await db.scalar(select(func.count()).select_from(Task)) or 0)
     assert tasks == 32  # one item per task in both demo jobs
+
+
+async def test_demo_jobs_run_and_a_demo_annotator_gets_work(
+    app: FastAPI, client: AsyncClient, db: AsyncSession
+) -> None:
+    accounts = await _load(app)
+    statuses = {j.name: j.status.value for j in (await db.scalars(select(LabelingJob))).all()}
+    assert set(statuses.values()) == {"running"}
+    email, _, password = next(a for a in accounts if a[1] == "annotator")
+    assert await _logs_in(client, email, password)
+    response = await client.post(
+        "/api/v1/labeling/next", json={}, headers={"X-Requested-With": "test"}
+    )
+    assert response.status_code == 200, response.text
+    assignment = response.json()["assignment"]
+    assert assignment is not None
+    assert assignment["items"]

@@ -229,3 +229,22 @@ async def test_unhandled_exception_response_carries_the_request_id() -> None:
 
     assert response.status_code == 500
     assert response.headers.get("x-request-id") == "boom-2"
+
+
+async def test_an_exhausted_connection_pool_is_a_503_with_retry_after() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/busy")
+    async def busy() -> None:
+        raise PoolTimeout("QueuePool limit of size 20 overflow 5 reached")
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://t") as c:
+        response = await c.get("/busy")
+
+    _assert_error_shape(response, 503, "ServiceUnavailable")
+    assert response.headers["Retry-After"] == "2"
+    assert "QueuePool" not in response.text
