@@ -72,6 +72,7 @@ async def main() -> None:
             print(
                 f"{n:>7,} images  {r.seconds:6.2f} s  {n / r.seconds:7,.0f} images/s  "
                 f"peak RSS {r.peak_rss_mib:5.0f} MiB (pool worker {children:.0f} MiB)  "
+                f"all slots open +{r.queue_seconds:.2f} s  "
                 f"received/accepted/dup/near/rejected/tasks {r.counts}  "
                 f"zip {raw.stat().st_size >> 20} MiB"
             )

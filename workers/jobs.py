@@ -88,3 +88,16 @@ async def expire_leases(context: procrastinate.JobContext, timestamp: int) -> in
     if freed:
         log.info("leases_expired", freed=freed, scheduled_at=timestamp)
     return freed
+
+
+@queue_app.task(
+    name="brigade.open_dataset_slots",
+    queue="default",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def open_dataset_slots(context: procrastinate.JobContext, dataset_id: str, after: int) -> int:
+    """After a big dataset became ready: open the slots of its remaining tasks, in chunks."""
+    chunks = await ingest.open_remaining_slots(_maker(context), uuid.UUID(dataset_id), after)
+    log.info("dataset_slots_opened", dataset_id=dataset_id, chunks=chunks)
+    return chunks

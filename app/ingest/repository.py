@@ -215,3 +215,10 @@ async def discard_items(session: AsyncSession, dataset_id: uuid.UUID) -> None:
         await session.execute(
             text(f"DELETE FROM {table} WHERE dataset_id = :ds"), {"ds": dataset_id}
         )
+
+
+async def last_task_id(session: AsyncSession, dataset_id: uuid.UUID) -> int | None:
+    last: int | None = await session.scalar(
+        text("SELECT max(id) FROM tasks WHERE dataset_id = :ds"), {"ds": dataset_id}
+    )
+    return last

@@ -31,8 +31,9 @@ from app.ingest.sources import Problem, Record, SourceRejected, TextOptions, rea
 from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_key, task_rows
 from app.ingest.text_batch import TextCleaning, clean_records
 from app.kit.db import session_scope
+from app.kit.jobs import defer_job
 from app.kit.storage import ObjectStore
-from app.labeling.repository import open_dataset_slots
+from app.labeling.repository import INLINE_TASKS, SLOT_CHUNK, open_slots_chunk
 from app.models import DataKind, Dataset, DatasetStatus, LabelingJob
 
 IMAGE_FORMATS = ("images", "zip")
@@ -382,10 +383,17 @@ class _Batch:
         tasks = 0 if self.gold else await self._cut(session, store, [], final=True)
         ds = await session.get_one(Dataset, self.dataset_id, with_for_update=True)
         ds.tasks += tasks
-        # Its tasks join the job's queue now, all at once: annotators never see a dataset
-        # that might still fail. The job lock keeps k fixed while the slots are opened.
+        # Its tasks join the job's queue only now (annotators never see a dataset that might
+        # still fail): the first ones in this transaction, the rest by a job in chunks, so a
+        # million-item dataset does not end in one huge insert. The job lock keeps k fixed.
         await repo.lock_job(session, self.job_id)
-        await open_dataset_slots(session, self.dataset_id)
+        last = await open_slots_chunk(session, self.dataset_id, 0, INLINE_TASKS)
+        if last is not None and last == await repo.last_task_id(session, self.dataset_id):
+            last = None  # all opened
+        if last is not None:
+            await defer_job(
+                session, "brigade.open_dataset_slots", dataset_id=str(self.dataset_id), after=last
+            )
         ds.status = DatasetStatus.READY
         ds.finished_at = datetime.now(UTC)
         log.info("dataset_ready", dataset_id=str(self.dataset_id), tasks=ds.tasks)
@@ -402,3 +410,20 @@ async def _fail(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, 
         ds.error = why
         ds.finished_at = datetime.now(UTC)
     log.warning("dataset_failed", dataset_id=str(dataset_id), reason=why)
+
+
+async def open_remaining_slots(
+    maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, after: int
+) -> int:
+    """The rest of a ready dataset's slots, one chunk per transaction (safe to run twice)."""
+    chunks = 0
+    while True:
+        async with session_scope(maker) as session:
+            ds = await session.get(Dataset, dataset_id)
+            if ds is None or ds.status is not DatasetStatus.READY:
+                return chunks
+            await repo.lock_job(session, ds.job_id)
+            last = await open_slots_chunk(session, dataset_id, after, SLOT_CHUNK)
+        if last is None:
+            return chunks
+        after, chunks = last, chunks + 1

@@ -1,6 +1,6 @@
 """How far a job is: items done / in progress / remaining, labels, and per vendor.
 
-Counted from the slots (one index scan of the job's slots) rather than from the labels: the
+Counted from the slots of the job's tasks rather than from the labels: the
 slots already say which work is free, held or done.
 """
 
@@ -49,10 +49,11 @@ SELECT count(*),
        coalesce(sum(t.item_count) FILTER (WHERE s.done < s.n AND s.done + s.held > 0), 0),
        coalesce(sum(s.n * t.item_count), 0), coalesce(sum(s.done * t.item_count), 0),
        coalesce(sum(s.held), 0)
-FROM (SELECT task_id, count(*) AS n,
-             count(*) FILTER (WHERE state = 'done') AS done,
-             count(*) FILTER (WHERE state = 'leased') AS held
-      FROM task_slots WHERE job_id = :job AND state <> 'retired' GROUP BY task_id) s
+FROM (SELECT s.task_id, count(*) AS n,
+             count(*) FILTER (WHERE s.state = 'done') AS done,
+             count(*) FILTER (WHERE s.state = 'leased') AS held
+      FROM tasks tt JOIN task_slots s ON s.task_id = tt.id
+      WHERE tt.job_id = :job AND s.state <> 'retired' GROUP BY s.task_id) s
 JOIN tasks t ON t.id = s.task_id
 """)
 

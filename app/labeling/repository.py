@@ -288,19 +288,42 @@ async def sync_job_slots(session: AsyncSession, job_id: uuid.UUID) -> None:
     await session.execute(_SYNC_JOB, {"job": job_id})
 
 
-_OPEN_DATASET = text("""
-INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)
-SELECT t.id, t.job_id, n, brigade_slot_lane(t.id, n), 'open'
-FROM tasks t JOIN labeling_jobs j ON j.id = t.job_id, generate_series(1, j.overlap) AS n
-WHERE t.dataset_id = :ds
-ON CONFLICT (task_id, slot_no) DO NOTHING
+_OPEN_CHUNK = text("""
+WITH chunk AS (
+    SELECT t.id, t.job_id FROM tasks t
+    WHERE t.dataset_id = :ds AND t.id > :after
+    ORDER BY t.id
+    LIMIT :limit
+), opened AS (
+    INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)
+    SELECT chunk.id, chunk.job_id, n, brigade_slot_lane(chunk.id, n), 'open'
+    FROM chunk JOIN labeling_jobs j ON j.id = chunk.job_id, generate_series(1, j.overlap) AS n
+    ON CONFLICT (task_id, slot_no) DO NOTHING
+)
+SELECT max(id) FROM chunk
 """)
 
+# Slots opened in the transaction that makes a dataset ready; a bigger dataset's remaining
+# tasks are opened by the brigade.open_dataset_slots job, SLOT_CHUNK tasks per transaction.
+INLINE_TASKS = 5_000
+SLOT_CHUNK = 20_000
 
-async def open_dataset_slots(session: AsyncSession, dataset_id: uuid.UUID) -> int:
-    """When a dataset becomes ready: k open slots for each of its tasks, set-based."""
-    result = await session.execute(_OPEN_DATASET, {"ds": dataset_id})
-    return int(result.rowcount)  # type: ignore[attr-defined]
+
+async def open_slots_chunk(
+    session: AsyncSession, dataset_id: uuid.UUID, after: int, limit: int
+) -> int | None:
+    """Open k slots for the next ``limit`` tasks after task id ``after`` (oldest first);
+    returns the last task id done, or None when there was none left."""
+    params = {"ds": dataset_id, "after": after, "limit": limit}
+    last: int | None = (await session.execute(_OPEN_CHUNK, params)).scalar()
+    return last
+
+
+async def open_dataset_slots(session: AsyncSession, dataset_id: uuid.UUID) -> None:
+    """All of a (small) dataset's slots in this transaction: for tests and tools."""
+    after = 0
+    while (last := await open_slots_chunk(session, dataset_id, after, SLOT_CHUNK)) is not None:
+        after = last
 
 
 # ---------------------------------------------------------------- submit, in three statements

@@ -96,7 +96,6 @@ class TaskSlot(Base):
             postgresql_include=["lane"],
         ),
         Index("ix_task_slots_leased", "lease_until", postgresql_where=sql_text("state = 'leased'")),
-        Index("ix_task_slots_job_state", "job_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -86,7 +86,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task_slots")),
         sa.UniqueConstraint("task_id", "slot_no", name=op.f("uq_task_slots_task_id_slot_no")),
     )
-    op.create_index("ix_task_slots_job_state", "task_slots", ["job_id", "state"], unique=False)
     op.create_index(
         "ix_task_slots_leased",
         "task_slots",
@@ -367,6 +366,5 @@ def downgrade() -> None:
         table_name="task_slots",
         postgresql_where=sa.text("state = 'leased'"),
     )
-    op.drop_index("ix_task_slots_job_state", table_name="task_slots")
     op.drop_table("task_slots")
     op.drop_table("job_annotators")

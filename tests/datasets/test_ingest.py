@@ -11,7 +11,7 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest import repository as repo
@@ -27,6 +27,7 @@ from app.models import (
     LabelingJob,
     Role,
     Task,
+    TaskSlot,
 )
 from tests.factories import (
     browser_client,
@@ -344,3 +345,46 @@ async def test_tsv_and_near_duplicates_can_be_excluded(app: FastAPI, db: AsyncSe
     )
     assert r.status_code == 200
     assert r.json()["excluded"] is True
+
+
+async def test_a_ready_dataset_opens_k_slots_per_task_the_rest_by_a_job(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first tasks join the queue with the ready mark; a big dataset's rest follows in
+    chunks from a background job (here: 10 inline, then chunks of 7)."""
+    monkeypatch.setattr(ingest, "INLINE_TASKS", 10)
+    monkeypatch.setattr(ingest, "SLOT_CHUNK", 7)
+    c, job = await _client_and_job(app, db, task_size=1)
+    ds = await _upload(c, job, _jsonl([{"text": f"第{i}条评论，还不错"} for i in range(30)]))
+    await _ingest(app, ds["id"])
+
+    def slots_per_task() -> Any:
+        return (
+            select(TaskSlot.task_id, func.count())
+            .join(Task, Task.id == TaskSlot.task_id)
+            .where(Task.dataset_id == uuid.UUID(ds["id"]))
+            .group_by(TaskSlot.task_id)
+        )
+
+    opened = (await db.execute(slots_per_task())).all()
+    assert len(opened) == 10
+    assert {n for _, n in opened} == {job.overlap}
+    queued = (
+        await db.execute(
+            text(
+                "SELECT args FROM procrastinate_jobs WHERE task_name = 'brigade.open_dataset_slots'"
+            )
+        )
+    ).scalar_one()
+    assert queued["dataset_id"] == ds["id"]
+
+    chunks = await ingest.open_remaining_slots(
+        app.state.sessionmaker, uuid.UUID(ds["id"]), queued["after"]
+    )
+    assert chunks == 3  # 20 tasks left, 7 at a time
+    opened = (await db.execute(slots_per_task())).all()
+    assert len(opened) == 30
+    assert {n for _, n in opened} == {job.overlap}
+    # Running it again (a retried job) changes nothing.
+    assert await ingest.open_remaining_slots(app.state.sessionmaker, uuid.UUID(ds["id"]), 0) == 5
+    assert len((await db.execute(slots_per_task())).all()) == 30
