@@ -104,3 +104,13 @@ async def fetch(session: AsyncSession, stmt: DriverSQL, params: Mapping[str, Any
     async with driver.cursor(row_factory=namedtuple_row) as cur:
         await cur.execute(stmt.sql, params)
         return await cur.fetchall() if cur.description else []
+
+
+async def use_autocommit(session: AsyncSession) -> None:
+    """For a request that runs exactly one (atomic) statement: no BEGIN/COMMIT round trips.
+
+    Only possible before the session has touched the database; otherwise the request simply
+    stays in its transaction.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from app.auth.dependencies import CurrentPrincipal
 from app.errors import ErrorResponse
+from app.kit.db import use_autocommit
 from app.kit.deps import DbSession
 from app.kit.storage import Store
 from app.labeling import service
@@ -40,6 +41,8 @@ async def next_assignment(
     Gold items come at the job's rate. ``assignment`` is null with a ``reason`` when there is
     nothing for you.
     """
+    # One statement (brigade_next), atomic by itself: skip BEGIN/COMMIT.
+    await use_autocommit(session)
     return await service.next_assignment(session, principal, store, body or NextRequest())
 
 

@@ -11,7 +11,7 @@ slot must not appear to overlap.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import DriverSQL, fetch
-from app.models.labeling import LANES
 
 
 # A job's lifecycle lock: ``next`` holds it shared while it leases (so it sees the job's status
@@ -36,185 +35,69 @@ async def lock_job_exclusive(session: AsyncSession, job_id: uuid.UUID) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class EligibleJob:
-    id: uuid.UUID
-    lease_seconds: int
-    gold_rate: float
-    blind: bool
-    lane_lo: int  # the caller's vendor's lanes: [lane_lo, lane_hi)
-    lane_hi: int
-    held: int | None  # the caller's oldest live lease on this job not shown yet, if any
+class Lease:
+    """What ``brigade_next`` handed out (or why nothing)."""
+
+    outcome: str  # held | new | no_jobs | all_done | holding_max
+    assignment_id: int | None = None
+    job_id: uuid.UUID | None = None
+    task_id: int | None = None  # None for a gold item
+    lease_until: datetime | None = None
+    draft: dict[str, Any] | None = None
+    blind: bool = True
+    lease_seconds: int = 0
+    items: list[ItemRow] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Held:
-    id: int
-    job_id: uuid.UUID
-    task_id: int | None
-    item_ids: list[int]
-    lease_until: datetime
-    draft: dict[str, Any] | None
-
-
-_ELIGIBLE = DriverSQL(f"""
-WITH shares AS (
-    SELECT job_id, vendor_id, share,
-           sum(share) OVER (PARTITION BY job_id ORDER BY admitted_at, vendor_id) AS upto,
-           sum(share) OVER (PARTITION BY job_id) AS total
-    FROM job_vendors WHERE job_id IN (SELECT job_id FROM job_vendors WHERE vendor_id = :vendor)
+# The whole choice (eligible jobs, shared job locks, a held lease, gold draw, lanes, expired
+# leases, the lease itself and its items) is one PL/pgSQL function, migration 0005.
+_NEXT = DriverSQL(
+    "SELECT * FROM brigade_next(CAST(:me AS uuid), CAST(:vendor AS uuid), CAST(:job AS uuid),"
+    " CAST(:holding AS bigint[]), CAST(:draw AS double precision), CAST(:max_holding AS integer))"
 )
-SELECT j.id, j.lease_seconds, j.gold_rate, j.blind,
-       ({LANES} * (s.upto - s.share) / s.total)::int AS lane_lo,
-       ({LANES} * s.upto / s.total)::int AS lane_hi,
-       pg_advisory_xact_lock_shared({job_lock_key("j.id")}),
-       (SELECT min(a.id) FROM assignments a
-         WHERE a.annotator_id = :me AND a.job_id = j.id AND a.state = 'leased'
-           AND a.lease_until > clock_timestamp() AND a.id <> ALL(:holding)) AS held
-FROM labeling_jobs j
-JOIN shares s ON s.job_id = j.id AND s.vendor_id = :vendor
-WHERE j.status = 'running'
-  AND (CAST(:job AS uuid) IS NULL OR j.id = CAST(:job AS uuid))
-  AND (j.required_skill IS NULL
-       OR EXISTS (SELECT 1 FROM users u WHERE u.id = :me AND j.required_skill = ANY(u.skills)))
-  AND NOT EXISTS (SELECT 1 FROM job_annotators ja
-                  WHERE ja.job_id = j.id AND ja.annotator_id = :me AND ja.paused)
-ORDER BY j.priority DESC, j.deadline ASC NULLS LAST, j.created_at, j.id
-""")
 
 
-async def eligible_jobs(
+async def next_lease(
     session: AsyncSession,
     me: uuid.UUID,
     vendor: uuid.UUID,
     job: uuid.UUID | None,
     holding: list[int],
-) -> list[EligibleJob]:
-    """Running jobs the annotator may work on now, in the order work is taken from them."""
-    params = {"me": me, "vendor": vendor, "job": job, "holding": holding}
-    rows = await fetch(session, _ELIGIBLE, params)
-    return [EligibleJob(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[7]) for r in rows]
-
-
-# Re-checked inside each leasing statement, whose snapshot follows the lock above.
-_STILL_RUNNING = "EXISTS (SELECT 1 FROM labeling_jobs WHERE id = :job AND status = 'running')"
-
-
-_HELD = text(
-    "SELECT id, job_id, task_id, item_ids, lease_until, draft FROM assignments WHERE id = :id"
-)
-
-
-async def held(session: AsyncSession, assignment_id: int) -> Held:
-    return Held(*(await session.execute(_HELD, {"id": assignment_id})).one())
-
-
-_ITEM_COLUMNS = "i.id, i.kind, i.text, i.object_key, i.width, i.height, i.meta"
-ItemRow = tuple[Any, ...]  # id, kind, text, object_key, width, height, meta
-
-
-@dataclass(frozen=True, slots=True)
-class Taken:
-    assignment_id: int
-    task_id: int | None  # None for a gold item
-    lease_until: datetime
-    items: list[ItemRow]
-
-
-# Lease the first free slot and return the task's items, all in one round trip.
-_TAKE_SLOT = DriverSQL(f"""
-WITH s AS (
-    SELECT id, task_id FROM task_slots
-    WHERE job_id = :job AND state = 'open' AND lane >= :lo AND lane < :hi
-      AND NOT EXISTS (SELECT 1 FROM assignments a
-                      WHERE a.task_id = task_slots.task_id AND a.annotator_id = :me)
-      AND {_STILL_RUNNING}
-    ORDER BY task_id * 64 + slot_no  -- ix_task_slots_open's order: oldest task first
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-), a AS (
-    INSERT INTO assignments (job_id, annotator_id, vendor_id, task_id, slot_id, is_gold,
-                             item_ids, state, leased_at, lease_until)
-    SELECT :job, :me, :vendor, s.task_id, s.id, false,
-           (SELECT coalesce(array_agg(i.id ORDER BY i.id), '{{}}') FROM tasks t JOIN items i
-              ON i.dataset_id = t.dataset_id
-             AND i.id BETWEEN t.first_item_id AND t.last_item_id
-           WHERE t.id = s.task_id AND NOT i.is_gold AND NOT i.excluded),
-           'leased', clock_timestamp(), clock_timestamp() + make_interval(secs => :lease)
-    FROM s
-    ON CONFLICT DO NOTHING
-    RETURNING id, task_id, slot_id, item_ids, lease_until
-), u AS (
-    UPDATE task_slots t SET state = 'leased', assignment_id = a.id, lease_until = a.lease_until
-    FROM a WHERE t.id = a.slot_id
-)
-SELECT a.id AS assignment_id, a.task_id, a.lease_until, {_ITEM_COLUMNS}
-FROM a LEFT JOIN items i ON i.id = ANY(a.item_ids)
-ORDER BY i.id
-""")
-
-
-def _taken(rows: list[Any], gold: bool) -> Taken | None:
-    if not rows:
-        return None
-    first = rows[0]
-    items = [tuple(r[3:]) for r in rows if r[3] is not None]
-    return Taken(first[0], None if gold else first[1], first[2], items)
-
-
-async def take_slot(
-    session: AsyncSession,
-    job: EligibleJob,
-    me: uuid.UUID,
-    vendor: uuid.UUID,
-    lanes: tuple[int, int],
-) -> Taken | None:
-    """Lease the first free slot (oldest task first) in ``lanes`` of a task new to ``me``."""
+    *,
+    draw: float,
+    max_holding: int,
+) -> Lease:
     params = {
-        "job": job.id,
         "me": me,
         "vendor": vendor,
-        "lo": lanes[0],
-        "hi": lanes[1],
-        "lease": job.lease_seconds,
+        "job": job,
+        "holding": holding,
+        "draw": draw,
+        "max_holding": max_holding,
     }
-    return _taken(await fetch(session, _TAKE_SLOT, params), gold=False)
+    rows = await fetch(session, _NEXT, params)
+    first = rows[0]
+    if first.assignment_id is None:
+        return Lease(first.outcome)
+    items = [
+        (r.item_id, r.item_kind, r.item_text, r.object_key, r.width, r.height, r.meta)
+        for r in rows
+        if r.item_id is not None
+    ]
+    return Lease(
+        first.outcome,
+        first.assignment_id,
+        first.job_id,
+        first.task_id,
+        first.lease_until,
+        first.draft,
+        first.blind,
+        first.lease_seconds,
+        items,
+    )
 
 
-_TAKE_GOLD = DriverSQL(f"""
-WITH g AS (
-    SELECT i.id FROM items i JOIN datasets d ON d.id = i.dataset_id AND d.status = 'ready'
-    WHERE i.job_id = :job AND i.is_gold AND NOT i.excluded
-      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.annotator_id = :me)
-      AND {_STILL_RUNNING}
-    ORDER BY random()
-    LIMIT 1
-), a AS (
-    INSERT INTO assignments (job_id, annotator_id, vendor_id, item_id, is_gold, item_ids, state,
-                             leased_at, lease_until)
-    SELECT :job, :me, :vendor, g.id, true, ARRAY[g.id], 'leased', clock_timestamp(),
-           clock_timestamp() + make_interval(secs => :lease)
-    FROM g
-    ON CONFLICT DO NOTHING
-    RETURNING id, item_id, lease_until
-)
-SELECT a.id AS assignment_id, a.item_id AS gold_item_id, a.lease_until, {_ITEM_COLUMNS}
-FROM a JOIN items i ON i.id = a.item_id
-""")
-
-
-async def take_gold(
-    session: AsyncSession, job: EligibleJob, me: uuid.UUID, vendor: uuid.UUID
-) -> Taken | None:
-    """Lease a random gold item of the job that ``me`` has not seen."""
-    params = {"job": job.id, "me": me, "vendor": vendor, "lease": job.lease_seconds}
-    return _taken(await fetch(session, _TAKE_GOLD, params), gold=True)
-
-
-_ITEMS = text(f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id = ANY(:ids) ORDER BY i.id")
-
-
-async def items_by_id(session: AsyncSession, item_ids: list[int]) -> list[ItemRow]:
-    return [tuple(r) for r in await session.execute(_ITEMS, {"ids": item_ids})]
+ItemRow = tuple[Any, ...]  # id, kind, text, object_key, width, height, meta
 
 
 _EXPIRE = text("""

@@ -49,7 +49,6 @@ from app.models import (
     SlotState,
     TaskSlot,
 )
-from app.models.labeling import LANES
 
 MAX_DRAFT_BYTES = 1_000_000
 # Labels are only accepted while the job runs or is paused (work handed out before a pause
@@ -76,58 +75,28 @@ async def next_assignment(
     session: AsyncSession, principal: Principal, store: ObjectStore, req: NextRequest
 ) -> NextOut:
     me, vendor = annotator_of(principal)
-    jobs = await repo.eligible_jobs(session, me, vendor, req.job_id, req.holding)
-    if not jobs:
-        return NextOut(assignment=None, reason=NoWorkReason.NO_JOBS)
-    # Finish what was started: a lease the workstation does not show yet (reload, crash).
-    held_ids = [j.held for j in jobs if j.held is not None]
-    if held_ids:
-        h = await repo.held(session, min(held_ids))
-        items = await repo.items_by_id(session, h.item_ids)
-        taken = repo.Taken(h.id, h.task_id, h.lease_until, items)
-        job = next(j for j in jobs if j.id == h.job_id)
-        return NextOut(assignment=await _render(session, store, job, taken, h.draft))
-    if len(req.holding) >= MAX_HOLDING:
-        return NextOut(assignment=None, reason=NoWorkReason.HOLDING_MAX)
-    for job in jobs:
-        got = await _lease_in(session, job, me, vendor)
-        if got is not None:
-            return NextOut(assignment=await _render(session, store, job, got, None))
-    return NextOut(assignment=None, reason=NoWorkReason.ALL_DONE)
+    lease = await repo.next_lease(
+        session,
+        me,
+        vendor,
+        req.job_id,
+        req.holding,
+        # Gold comes at each job's rate: one pseudo-random draw per request (not a secret).
+        draw=random.random(),
+        max_holding=MAX_HOLDING,
+    )
+    if lease.assignment_id is None:
+        return NextOut(assignment=None, reason=NoWorkReason(lease.outcome))
+    return NextOut(assignment=await _render(session, store, lease))
 
 
-async def _lease_in(
-    session: AsyncSession, job: repo.EligibleJob, me: uuid.UUID, vendor: uuid.UUID
-) -> repo.Taken | None:
-    # Gold at the job's rate, drawn per lease (not a secret: pseudo-random is enough).
-    if job.gold_rate > 0 and random.random() < job.gold_rate:
-        gold = await repo.take_gold(session, job, me, vendor)
-        if gold is not None:
-            return gold
-    own = (job.lane_lo, job.lane_hi)
-    # The caller's vendor's lanes first (its fair share), then anyone's (no idle work).
-    for lanes in (own, (0, LANES)) if own != (0, LANES) else (own,):
-        taken = await repo.take_slot(session, job, me, vendor, lanes)
-        if taken is not None:
-            return taken
-    # Leases that ran out are normally returned by the periodic sweep; do it now rather than
-    # tell an annotator there is no work while slots sit in expired leases.
-    if await repo.expire_leases(session, job.id, limit=1000):
-        return await repo.take_slot(session, job, me, vendor, (0, LANES))
-    return None
-
-
-async def _render(
-    session: AsyncSession,
-    store: ObjectStore,
-    job: repo.EligibleJob,
-    taken: repo.Taken,
-    draft: dict[str, Any] | None,
-) -> AssignmentOut:
-    rows = taken.items
-    ttl = job.lease_seconds + 600  # the image stays loadable for the whole lease
+async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) -> AssignmentOut:
+    assert lease.assignment_id is not None
+    assert lease.job_id is not None
+    assert lease.lease_until is not None
+    ttl = lease.lease_seconds + 600  # the image stays loadable for the whole lease
     items = []
-    for iid, kind, body, key, width, height, meta in rows:
+    for iid, kind, body, key, width, height, meta in lease.items:
         url = await store.presigned_get_url(key, ttl) if key else None
         items.append(
             ItemOut(
@@ -135,17 +104,17 @@ async def _render(
             )
         )
     others = None
-    if not job.blind and taken.task_id is not None:
+    if not lease.blind and lease.task_id is not None:
         found = await session.execute(
             select(Label.item_id, Label.answer).where(Label.item_id.in_([i.id for i in items]))
         )
         others = [OtherLabel(item_id=r[0], answer=r[1]) for r in found]
     return AssignmentOut(
-        id=taken.assignment_id,
-        job_id=job.id,
-        lease_expires_at=taken.lease_until,
+        id=lease.assignment_id,
+        job_id=lease.job_id,
+        lease_expires_at=lease.lease_until,
         items=items,
-        draft=draft,
+        draft=lease.draft,
         others=others,
     )
 

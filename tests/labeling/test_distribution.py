@@ -6,10 +6,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling import repository as repo
+from app.labeling import service
 from app.labeling.checker import check
 from app.models import Assignment, EnterpriseKind, Label, Role, TaskSlot
 from tests.labeling.conftest import Park
@@ -200,7 +202,9 @@ async def test_only_admitted_vendors_with_the_skill_get_work(park: Park, db: Asy
     assert await a.next_assignment() is not None
 
 
-async def test_gold_items_are_mixed_in_and_never_repeated(park: Park, db: AsyncSession) -> None:
+async def test_gold_items_are_mixed_in_and_never_repeated(
+    park: Park, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.factories import make_dataset
 
     _, gold = await make_dataset(
@@ -209,6 +213,9 @@ async def test_gold_items_are_mixed_in_and_never_repeated(park: Park, db: AsyncS
     park.job.gold_rate = Decimal("0.5")
     db.add(park.job)
     await db.commit()
+    # Draws alternate below and above the rate: gold, regular, gold, regular, …
+    draws = iter([0.1, 0.9] * 10)
+    monkeypatch.setattr(service.random, "random", lambda: next(draws))
     a = await park.annotator(db)
     seen = []
     while (got := await a.next_assignment()) is not None:
@@ -216,8 +223,9 @@ async def test_gold_items_are_mixed_in_and_never_repeated(park: Park, db: AsyncS
         assert "task_id" not in got
         seen.append(got["items"][0]["id"])
         assert (await a.submit(got)).status_code == 200
-    assert len(seen) == len(set(seen)) == 8
-    assert {g.id for g in gold} <= set(seen)
+    gold_ids = {g.id for g in gold}
+    assert [i in gold_ids for i in seen] == [True, False, True, False, False, False, False, False]
+    assert len(set(seen)) == 8  # each gold item once, then regular work only
     done = select(func.count()).select_from(TaskSlot).where(TaskSlot.state == "done")
     assert await db.scalar(done) == 6  # gold labels use no slot of the regular work
     assert (await check(db, park.job.id)).ok
