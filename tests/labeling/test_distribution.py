@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,7 +12,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling import repository as repo
-from app.labeling import service
 from app.labeling.checker import check
 from app.models import Assignment, EnterpriseKind, Label, Role, TaskSlot
 from tests.labeling.conftest import Park
@@ -215,7 +215,7 @@ async def test_gold_items_are_mixed_in_and_never_repeated(
     await db.commit()
     # Draws alternate below and above the rate: gold, regular, gold, regular, …
     draws = iter([0.1, 0.9] * 10)
-    monkeypatch.setattr(service.random, "random", lambda: next(draws))
+    monkeypatch.setattr(random, "random", lambda: next(draws))
     a = await park.annotator(db)
     seen = []
     while (got := await a.next_assignment()) is not None:
