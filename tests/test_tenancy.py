@@ -91,6 +91,8 @@ PROBES = [
     Probe("POST", "/api/v1/jobs/{job_a}/status", "a_member", 200, {"status": "running"}),
     *(Probe("GET", "/api/v1/jobs/{job_a}/progress", a, 404) for a in ("b_admin", "v2_annot")),
     Probe("GET", "/api/v1/jobs/{job_a}/progress", "v1_annot", 200),
+    *(Probe("GET", "/api/v1/jobs/{job_a}/annotators", a, 404) for a in ("b_admin", "v2_admin")),
+    Probe("GET", "/api/v1/jobs/{job_a}/annotators", "v1_qa", 200),
     # Jobs: A's job is invisible to B's people and to the vendor not admitted to it.
     *(Probe("GET", "/api/v1/jobs/{job_a}", a, 404) for a in ("b_admin", "b_member", "v2_annot")),
     Probe("GET", "/api/v1/jobs/{job_a}", "b_token", 404),

@@ -11,6 +11,7 @@ from app.jobs.schemas import JobCreate, JobOut, JobStatusChange, JobUpdate
 from app.kit.deps import DbSession
 from app.kit.pagination import Page, Paging, page_of
 from app.labeling.progress import JobProgress, job_progress
+from app.labeling.standing import AnnotatorStanding, job_standing
 from app.models import JobStatus
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -70,3 +71,21 @@ async def progress(
     """Items done (k labels), in progress and remaining; labels; per vendor (vendors see
     their own row only)."""
     return await job_progress(session, principal, job_id)
+
+
+@router.get(
+    "/{job_id}/annotators",
+    response_model=Page[AnnotatorStanding],
+    operation_id="list_job_annotators",
+)
+async def annotators(
+    job_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    paging: Paging,
+    flagged: Annotated[bool, Query(description="Only annotators flagged on this job")] = False,
+) -> Page[AnnotatorStanding]:
+    """Each annotator's standing on the job: labels, skips and skip-streak flags, pauses,
+    leases held. Flagged first. Clients see everyone, a vendor's staff their own people, an
+    annotator their own row."""
+    return await job_standing(session, principal, job_id, paging, flagged_only=flagged)

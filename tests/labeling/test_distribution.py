@@ -240,3 +240,42 @@ async def test_only_annotators_label(park: Park, db: AsyncSession) -> None:
     async with browser_client(park.app, cookie) as http:
         r = await http.post("/api/v1/labeling/next", json={})
     assert r.status_code == 403
+
+
+async def test_standing_shows_flags_to_client_vendor_staff_and_the_annotator(
+    park: Park, db: AsyncSession
+) -> None:
+    from tests.factories import browser_client, make_enterprise, make_session_cookie, make_user
+
+    park.job.max_skip_streak = 2
+    db.add(park.job)
+    await db.commit()
+    skipper, worker = await park.annotator(db), await park.annotator(db)
+    for _ in range(2):
+        got = await skipper.next_assignment()
+        assert got is not None
+        assert (await skipper.skip(got)).status_code == 200
+    got = await worker.next_assignment()
+    assert got is not None
+    assert (await worker.submit(got)).status_code == 200
+    other_vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    viewers = {
+        "client": await make_user(db, park.client, Role.CLIENT_MEMBER),
+        "qa": await make_user(db, park.vendor, Role.QA_LEAD),
+        "outsider": await make_user(db, other_vendor, Role.ENTERPRISE_ADMIN),
+    }
+    cookies = {k: await make_session_cookie(db, u) for k, u in viewers.items()}
+    await db.commit()
+    path = f"/api/v1/jobs/{park.job.id}/annotators"
+    for who in ("client", "qa"):
+        async with browser_client(park.app, cookies[who]) as http:
+            rows = (await http.get(path)).json()["items"]
+            flagged = (await http.get(path, params={"flagged": "true"})).json()["items"]
+        assert [r["annotator_id"] for r in rows] == [str(skipper.user.id), str(worker.user.id)]
+        assert rows[0]["flag_reason"] == "2 skips in a row"
+        assert (rows[0]["skips"], rows[1]["labels"]) == (2, 1)
+        assert [r["annotator_id"] for r in flagged] == [str(skipper.user.id)]
+    mine = (await skipper.http.get(path)).json()["items"]
+    assert [r["annotator_id"] for r in mine] == [str(skipper.user.id)]
+    async with browser_client(park.app, cookies["outsider"]) as http:
+        assert (await http.get(path)).status_code == 404
