@@ -14,7 +14,7 @@ import anyio.to_thread
 import pytest
 import structlog
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner, Result
 
@@ -122,3 +122,42 @@ async def test_demo_is_refused_in_production(
     result = await _brigade("demo")
     assert result.exit_code == 2
     assert "not loaded in production" in result.output
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_check_exits_1_and_names_a_broken_invariant(db: AsyncSession) -> None:
+    from tests.factories import TEXT_CLASSES, make_dataset, make_enterprise, make_job, make_user
+
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    job = await make_job(db, client, [vendor], label_schema=TEXT_CLASSES, data_kind="text")
+    _, items = await make_dataset(db, job, ["好评"])
+    await db.commit()
+    clean = await _brigade("check", "--job", str(job.id))
+    assert clean.exit_code == 0, clean.output
+    assert "no invariant violations" in clean.output
+
+    # A label written around the queue (no submitted assignment behind it) is reported.
+    annotator = await make_user(db, vendor)
+    await db.execute(
+        text(
+            "INSERT INTO assignments (job_id, annotator_id, vendor_id, task_id, slot_id, is_gold,"
+            " item_ids, state, lease_until)"
+            " SELECT :job, :me, :vendor, s.task_id, s.id, false, ARRAY[:item], 'leased',"
+            " now() + interval '1 hour' FROM task_slots s LIMIT 1"
+        ),
+        {"job": job.id, "me": annotator.id, "vendor": vendor.id, "item": items[0].id},
+    )
+    await db.execute(
+        text(
+            "INSERT INTO labels (job_id, item_id, assignment_id, slot_id, annotator_id,"
+            " vendor_id, is_gold, answer, active_ms)"
+            " SELECT :job, :item, a.id, a.slot_id, :me, :vendor, false, '{}', 0"
+            " FROM assignments a"
+        ),
+        {"job": job.id, "me": annotator.id, "vendor": vendor.id, "item": items[0].id},
+    )
+    await db.commit()
+    broken = await _brigade("check", "--job", str(job.id))
+    assert broken.exit_code == 1
+    assert "labels_without_submission" in broken.output
