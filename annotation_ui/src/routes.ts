@@ -39,6 +39,14 @@ export const PAGES: readonly PageDef[] = [
     load: () => import("./pages/home"),
   },
   {
+    id: "work",
+    path: "/work",
+    titleKey: "page.work",
+    roles: ["annotator"],
+    inNav: true,
+    load: () => import("./pages/work"),
+  },
+  {
     id: "members",
     path: "/members",
     titleKey: "page.members",

@@ -12,11 +12,16 @@ describe("role → navigation table", () => {
   });
 
   it("matches the brief for each role", () => {
-    expect(ids("annotator")).toEqual(["home"]);
+    expect(ids("annotator")).toEqual(["home", "work"]);
     expect(ids("client_member")).toEqual(["home"]);
     expect(ids("qa_lead")).toEqual(["home", "members"]);
     expect(ids("enterprise_admin")).toEqual(["home", "members", "tokens"]);
     expect(ids("park_admin")).toEqual(["home", "members", "tokens", "enterprises"]);
+  });
+
+  it("only annotators can open the workstation", () => {
+    const work = PAGES.find((p) => p.id === "work")!;
+    expect(ALL_ROLES.filter((r) => canOpen(r, work))).toEqual(["annotator"]);
   });
 
   it("only admins can open the token page", () => {
@@ -39,6 +44,7 @@ describe("role → navigation table", () => {
   it("finds pages by path", () => {
     expect(findPage("/")?.page.id).toBe("home");
     expect(findPage("/tokens")?.page.id).toBe("tokens");
+    expect(findPage("/work")?.page.id).toBe("work");
     expect(findPage("/nope")).toBeNull();
   });
 });

@@ -3,12 +3,21 @@ import { request } from "./client";
 import type {
   ApiToken,
   CreatedApiToken,
+  DraftOut,
   Enterprise,
   Id,
   Job,
+  JobDetail,
+  LeaseOut,
   Me,
   MeUpdate,
+  NextOut,
+  NextRequest,
   Page,
+  SkipOut,
+  SkipRequest,
+  SubmitOut,
+  SubmitRequest,
   TokenCreate,
   User,
 } from "./types";
@@ -37,4 +46,18 @@ export const api = {
     request<Page<Enterprise>>("GET", "enterprises", { query: { ...q }, ...opts }),
   listJobs: (q: PageQuery, opts: Signal = {}) =>
     request<Page<Job>>("GET", "jobs", { query: { ...q }, ...opts }),
+  getJob: (id: Id, opts: Signal = {}) =>
+    request<JobDetail>("GET", `jobs/${encodeURIComponent(String(id))}`, opts),
+
+  // The annotator's loop: next → (heartbeat, draft) → submit or skip.
+  nextAssignment: (body: NextRequest = {}, opts: Signal = {}) =>
+    request<NextOut>("POST", "labeling/next", { body, ...opts }),
+  submitAssignment: (id: number, body: SubmitRequest, opts: Signal = {}) =>
+    request<SubmitOut>("POST", `labeling/assignments/${id}/submit`, { body, ...opts }),
+  skipAssignment: (id: number, body: SkipRequest, opts: Signal = {}) =>
+    request<SkipOut>("POST", `labeling/assignments/${id}/skip`, { body, ...opts }),
+  heartbeat: (id: number, opts: Signal = {}) =>
+    request<LeaseOut>("POST", `labeling/assignments/${id}/heartbeat`, opts),
+  saveDraft: (id: number, answers: Record<string, unknown>, opts: Signal = {}) =>
+    request<DraftOut>("PUT", `labeling/assignments/${id}/draft`, { body: { answers }, ...opts }),
 };

@@ -107,3 +107,126 @@ export interface ErrorBody {
   detail: string;
   fields?: FieldError[];
 }
+
+// ---- labeling (the annotator's workstation) -----------------------------------------------
+
+export type LabelKind =
+  | "image_classification"
+  | "text_classification"
+  | "image_boxes"
+  | "image_polygons"
+  | "text_spans";
+
+export interface LabelDef {
+  /** Stable identifier (exports, answers). */
+  name: string;
+  /** What annotators see; falls back to `name`. */
+  title?: string | null;
+  /** "#rrggbb" */
+  color?: string | null;
+  /** One key: a digit or a lowercase letter. */
+  shortcut?: string | null;
+}
+
+export interface LabelSchema {
+  kind: LabelKind;
+  labels: LabelDef[];
+  /** Classification: several labels per item. */
+  multi?: boolean;
+  /** text_spans: spans may overlap. */
+  allow_overlap?: boolean;
+}
+
+/** `GET /jobs/{id}`: a Job with what the workstation needs. */
+export interface JobDetail extends Job {
+  label_schema: LabelSchema;
+  instructions: string;
+  lease_seconds: number;
+}
+
+export interface WorkItem {
+  id: number;
+  kind: DataKind;
+  text: string | null;
+  image_url: string | null;
+  width: number | null;
+  height: number | null;
+  meta: Record<string, unknown>;
+}
+
+/** Offsets are Unicode code points (not UTF-16 units). */
+export interface Span {
+  label: string;
+  start: number;
+  end: number;
+}
+
+export type Answer =
+  | { label: string }
+  | { labels: string[] }
+  | { spans: Span[] }
+  | Record<string, unknown>;
+
+export interface Assignment {
+  id: number;
+  job_id: string;
+  lease_expires_at: string;
+  items: WorkItem[];
+  /** The autosaved answers by item id (as sent to PUT draft), when there is one. */
+  draft: Record<string, unknown> | null;
+  others: { item_id: number; answer: unknown }[] | null;
+}
+
+export type NoWorkReason = "no_jobs" | "all_done" | "holding_max";
+
+export interface NextOut {
+  assignment: Assignment | null;
+  reason: NoWorkReason | null;
+}
+
+export interface NextRequest {
+  job_id?: string;
+  holding?: number[];
+}
+
+export interface SubmitRequest {
+  submission_id: string;
+  labels: { item_id: number; answer: Answer }[];
+  active_ms: number;
+  started_at?: string;
+  next?: boolean;
+  next_job_id?: string;
+}
+
+export interface SubmitOut {
+  assignment_id: number;
+  submission_id: string;
+  replayed: boolean;
+  labels: { id: number; item_id: number; answer: unknown; submitted_at: string }[];
+  next: NextOut | null;
+}
+
+export type SkipReason = "unclear" | "bad_data" | "not_sure" | "offensive" | "other";
+
+export interface SkipRequest {
+  reason: SkipReason;
+  note?: string;
+  next?: boolean;
+  next_job_id?: string;
+}
+
+export interface SkipOut {
+  assignment_id: number;
+  flagged: boolean;
+  next: NextOut | null;
+}
+
+export interface LeaseOut {
+  assignment_id: number;
+  lease_expires_at: string;
+}
+
+export interface DraftOut {
+  assignment_id: number;
+  saved_at: string;
+}

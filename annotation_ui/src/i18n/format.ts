@@ -67,3 +67,18 @@ export function formatDateTime(
     timeZone: options.timeZone,
   }).format(d);
 }
+
+/**
+ * A duration such as active time: "1 hr 5 min" / "1小时5分钟"; seconds only under an hour.
+ * (Intl.DurationFormat is not in every supported browser yet, so units are joined by hand.)
+ */
+export function formatDuration(ms: number, locale: Locale = getLocale()): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const unit = (value: number, u: "hour" | "minute" | "second") =>
+    new Intl.NumberFormat(locale, { style: "unit", unit: u, unitDisplay: "short" }).format(value);
+  const parts = h ? [unit(h, "hour"), unit(m, "minute")] : m ? [unit(m, "minute"), unit(s, "second")] : [unit(s, "second")];
+  return parts.join(locale.startsWith("zh") ? "" : " ");
+}

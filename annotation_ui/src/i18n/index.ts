@@ -113,6 +113,8 @@ export const VOCABULARIES = {
   ],
   dataKind: ["image", "text"],
   jobStatus: ["draft", "running", "paused", "completed", "cancelled"],
+  labelKind: ["image_classification", "text_classification", "image_boxes", "image_polygons", "text_spans"],
+  skipReason: ["unclear", "bad_data", "not_sure", "offensive", "other"],
 } as const;
 
 export type Vocabulary = keyof typeof VOCABULARIES;
