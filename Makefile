@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UI := annotation_ui
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup ui lint typecheck pytest uitest demo worker migrate clean
+.PHONY: run test setup browser ui lint typecheck pytest uitest demo worker migrate clean
 
 run: setup ui
 	$(BIN)/brigade migrate
@@ -30,6 +30,18 @@ $(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json
 	cd $(UI) && npm ci --no-audit --no-fund
 	touch $@
 
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; Playwright's own
+# browser downloads cannot work on these machines, so never `playwright install`. Only the tests
+# need it, so `make run` does not install it.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The browser tests need $(CHROMIUM): run 'sudo apt-get install -y chromium'"; exit 1; \
+	  fi; }
+
 ui: $(UI)/node_modules/.package-lock.json
 	cd $(UI) && npm run build
 
@@ -43,7 +55,7 @@ typecheck: setup
 uitest: $(UI)/node_modules/.package-lock.json
 	cd $(UI) && npm test
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest -q
 
 demo: setup
