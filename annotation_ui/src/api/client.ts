@@ -15,6 +15,8 @@ export class ApiError extends Error {
   /** Human message from the server; empty when the server sent none (e.g. a proxy's HTML). */
   readonly detail: string;
   readonly fields: readonly FieldError[];
+  /** How long the server asked us to wait (`Retry-After` on 429/503), in ms; null when it did not. */
+  retryAfterMs: number | null = null;
 
   constructor(status: number, kind: string, detail: string, fields: readonly FieldError[] = []) {
     super(detail || `${kind} (HTTP ${status})`);
@@ -97,6 +99,15 @@ function toFields(detail: unknown[]): FieldError[] {
   });
 }
 
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date; null when absent or invalid. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
 export function networkError(cause: unknown): ApiError {
   const err = new ApiError(0, "NetworkError", "");
   (err as { cause?: unknown }).cause = cause;
@@ -168,6 +179,7 @@ export async function request<T>(
   const text = response.status === 204 ? "" : await response.text();
   if (!response.ok) {
     const err = parseError(response.status, text);
+    err.retryAfterMs = parseRetryAfter(response.headers.get("Retry-After"));
     if (err.status === 401 && !options.noAuthRedirect && onUnauthorized) onUnauthorized(err);
     throw err;
   }

@@ -4,17 +4,21 @@
  * accounting and a session counter. Keyboard first: label keys (1–9 or the label's shortcut),
  * Enter / Ctrl+Enter submits, S opens skip. `?job=<id>` keeps the annotator on one job.
  *
- * Labels: text/image classification (single and multi) and text spans. Next slices:
- * - image boxes and polygons with Annotorious (today: a "not supported yet" notice + skip);
- * - an offline queue (IndexedDB) so submissions survive a dropped connection and a reload;
- * - prefetching the next item (`holding`) and Playwright browser tests.
+ * Never lose work: while online the workstation prefetches up to PREFETCH more assignments
+ * (`holding`), so when the network drops the annotator keeps labeling those; a submit that fails
+ * because of the network goes to an IndexedDB queue (src/work/queue.ts) and is resent in order,
+ * with the same submission id, when the network returns (`online`, a backoff timer, page load).
+ * Refused resends (lost lease, invalid) are listed as failed in the queue panel.
+ *
+ * Labels: text/image classification (single and multi) and text spans. Next slice: image boxes
+ * and polygons with Annotorious (today: a "not supported yet" notice + skip).
  */
 import { html, nothing, type TemplateResult } from "lit-html";
 import { ApiError, isAbort } from "../api/client";
 import { api } from "../api/endpoints";
 import type { Assignment, JobDetail, NextOut, NoWorkReason, SkipReason, WorkItem } from "../api/types";
 import { t, vocabLabel } from "../i18n";
-import { formatDuration, formatNumber } from "../i18n/format";
+import { formatDateTime, formatDuration, formatNumber } from "../i18n/format";
 import { errorAlert, errorMessage, spinner } from "../ui/components";
 import type { PageFactory } from "../ui/page";
 import { ActiveClock, formatCountdown, heartbeatIntervalMs, shouldHeartbeat } from "../work/activity";
@@ -31,13 +35,17 @@ import {
   type ItemWork,
 } from "../work/labels";
 import { addSpan, selectionToRange, sliceCodePoints } from "../work/spans";
+import { backoffMs, flushQueue, shouldQueue, SubmissionStore, type FailedSubmission, type NewSubmission } from "../work/queue";
 import { labelPalette, skipForm, spanList, spanText } from "../work/views";
 
 const DRAFT_DEBOUNCE_MS = 1500;
+/** Assignments leased ahead of the one shown (the server lets one annotator hold 3 leases). */
+const PREFETCH = 2;
+const MAX_HOLDING = 3;
 /** Jobs by id: name, schema and instructions don't change while someone labels. */
 const jobCache = new Map<string, JobDetail>();
 
-type Phase = "loading" | "empty" | "working" | "error";
+type Phase = "loading" | "empty" | "working" | "error" | "offline";
 
 const workPage: PageFactory = (ctx) => {
   const jobFilter = ctx.query.get("job") || undefined;
@@ -65,7 +73,18 @@ const workPage: PageFactory = (ctx) => {
     draftError: null as unknown,
     sessionCount: 0,
     sessionActiveMs: 0,
+    /** Leased ahead, not shown yet: what the annotator can label while offline. */
+    prefetched: [] as Assignment[],
+    /** Submissions waiting in the offline queue (this user's), and their assignment ids. */
+    pending: 0,
+    pendingIds: [] as number[],
+    failed: [] as FailedSubmission[],
+    /** False after a request failed for want of network (or a server error); true after a success. */
+    reachable: true,
   };
+  const userId = String(ctx.me.id);
+  // No IndexedDB (some private modes): submits then behave as before, with an error to retry.
+  const storeReady: Promise<SubmissionStore | null> = SubmissionStore.open().catch(() => null);
 
   /** Re-render, then run `fn` (the shell renders in a microtask queued by update()). */
   function afterRender(fn: () => void): void {
@@ -94,11 +113,163 @@ const workPage: PageFactory = (ctx) => {
     state.phase = "loading";
     state.actionError = null;
     ctx.update();
+    // Send what is queued first: those leases are still ours and must not come back as "new".
+    await flush();
+    if (ctx.signal.aborted) return;
+    if (state.pending > 0 && !state.reachable) return goOffline();
     try {
-      await show(await api.nextAssignment(jobFilter ? { job_id: jobFilter } : {}, { signal: ctx.signal }));
+      // Queued but unsent assignments are still leased to us: don't get them handed back.
+      const holding = state.pendingIds.slice(0, MAX_HOLDING - 1);
+      const next = await api.nextAssignment(
+        { ...(jobFilter ? { job_id: jobFilter } : {}), ...(holding.length ? { holding } : {}) },
+        { signal: ctx.signal },
+      );
+      reached();
+      await show(next);
     } catch (err) {
+      if (!ctx.signal.aborted && shouldQueue(err)) return goOffline();
       fail(err);
     }
+  }
+
+  /** No work to show and no network to lease more: wait (the retry timer and `online` resume). */
+  function goOffline(): void {
+    cancelDraft();
+    state.assignment = null;
+    state.reachable = false;
+    state.phase = "offline";
+    scheduleRetry();
+    ctx.update();
+  }
+
+  function reached(): void {
+    state.reachable = true;
+    retryRound = 0;
+  }
+
+  /** Show the next prefetched assignment, or lease one (or say we are offline). */
+  async function advance(): Promise<void> {
+    const next = state.prefetched.shift();
+    if (next) await show({ assignment: next, reason: null });
+    else await loadNext();
+  }
+
+  // ---- prefetching (holding) ---------------------------------------------------------------
+
+  let prefetching = false;
+  async function topUp(): Promise<void> {
+    if (prefetching || ctx.signal.aborted) return;
+    prefetching = true;
+    try {
+      while (state.phase === "working" && state.assignment && state.prefetched.length < PREFETCH) {
+        const holding = [...new Set([state.assignment.id, ...state.prefetched.map((p) => p.id), ...state.pendingIds])];
+        if (holding.length >= MAX_HOLDING) break; // the server would answer holding_max
+        const res = await api.nextAssignment({ ...(jobFilter ? { job_id: jobFilter } : {}), holding }, { signal: ctx.signal });
+        const got = res.assignment;
+        if (!got || holding.includes(got.id) || got.id === state.assignment?.id) break;
+        await getJob(got.job_id); // cached now: labeling it must not need the network
+        if (!state.prefetched.some((p) => p.id === got.id)) state.prefetched.push(got);
+        state.reachable = true;
+        ctx.update();
+      }
+    } catch {
+      // A failed prefetch is nothing the annotator needs to see: the current item still works.
+    } finally {
+      prefetching = false;
+    }
+    if (!ctx.signal.aborted) ctx.update();
+  }
+
+  // ---- the offline queue -------------------------------------------------------------------
+
+  async function refreshQueue(): Promise<void> {
+    const store = await storeReady;
+    if (!store) return;
+    const pending = await store.pending(userId);
+    state.pending = pending.length;
+    state.pendingIds = pending.map((p) => p.assignment_id);
+    state.failed = await store.failed(userId);
+    if (!ctx.signal.aborted) ctx.update();
+  }
+
+  /** Put a submission in the queue; false when there is no queue (then the caller shows the error). */
+  async function enqueue(entry: NewSubmission): Promise<boolean> {
+    const store = await storeReady;
+    if (!store) return false;
+    try {
+      await store.add(entry);
+    } catch {
+      return false;
+    }
+    await refreshQueue();
+    scheduleRetry();
+    return true;
+  }
+
+  let flushing: Promise<void> | null = null;
+  let retryRound = 0;
+  let retryTimer = 0;
+
+  /** Send the queue in order (one flush at a time; callers share the running one). */
+  function flush(): Promise<void> {
+    flushing ??= doFlush().finally(() => (flushing = null));
+    return flushing;
+  }
+
+  async function doFlush(): Promise<void> {
+    const store = await storeReady;
+    if (!store || ctx.signal.aborted) return;
+    const res = await flushQueue(store, userId, (e) =>
+      api.submitAssignment(
+        e.assignment_id,
+        // The SAME submission id: a resend of something the server already has is replayed.
+        { submission_id: e.submission_id, labels: e.labels, active_ms: e.active_ms, started_at: e.started_at, next: false },
+        { signal: ctx.signal },
+      ),
+    ).catch(() => null); // IndexedDB trouble: try again later
+    if (ctx.signal.aborted) return;
+    if (!res) return scheduleRetry();
+    for (const e of res.sent) {
+      state.sessionCount += e.labels.length;
+      state.sessionActiveMs += e.active_ms;
+    }
+    if (res.sent.length || res.failed.length) reached();
+    if (res.failed.length) ctx.notify(t("work.queueFailedNotice", { n: res.failed.length }), "error");
+    if (res.retry) {
+      state.reachable = false;
+      scheduleRetry(res.retry.retryAfterMs);
+    }
+    await refreshQueue();
+  }
+
+  /** The periodic retry: flush (and lease again when offline) after a growing delay. */
+  function scheduleRetry(retryAfterMs: number | null = null): void {
+    if (retryTimer || ctx.signal.aborted) return;
+    retryRound += 1;
+    retryTimer = window.setTimeout(() => {
+      retryTimer = 0;
+      void flush().then(afterFlush);
+    }, backoffMs(retryRound, Math.random(), retryAfterMs));
+  }
+
+  function afterFlush(): void {
+    if (ctx.signal.aborted) return;
+    if (state.pending > 0 && !state.reachable) return scheduleRetry();
+    if (state.phase === "offline") void loadNext();
+    else if (state.phase === "working") void topUp();
+  }
+
+  function retryNow(): void {
+    window.clearTimeout(retryTimer);
+    retryTimer = 0;
+    retryRound = 0;
+    void flush().then(afterFlush);
+  }
+
+  async function dismissFailed(): Promise<void> {
+    const store = await storeReady;
+    await store?.clearFailed(userId);
+    await refreshQueue();
   }
 
   async function show(next: NextOut): Promise<void> {
@@ -113,6 +284,7 @@ const workPage: PageFactory = (ctx) => {
       return;
     }
     const job = await getJob(a.job_id);
+    state.prefetched = state.prefetched.filter((p) => p.id !== a.id);
     state.job = job;
     state.assignment = a;
     state.works = new Map(a.items.map((it) => [it.id, workFromAnswer(job.label_schema, a.draft?.[String(it.id)])]));
@@ -126,6 +298,7 @@ const workPage: PageFactory = (ctx) => {
     clock.reset(Date.now());
     scheduleHeartbeat();
     afterRender(() => document.getElementById("work-item")?.focus({ preventScroll: true }));
+    void topUp();
   }
 
   // ---- answering ---------------------------------------------------------------------------
@@ -183,33 +356,58 @@ const workPage: PageFactory = (ctx) => {
     const labels = a.items.map((it) => ({ item_id: it.id, answer: buildAnswer(job.label_schema, state.works.get(it.id) ?? emptyWork()) }));
     if (labels.some((l) => l.answer === null)) return say(t("work.needAnswer"));
     const activeMs = clock.elapsed(Date.now());
+    const entry: NewSubmission = {
+      // Same id on a retry of this item (and in the queue): the server then returns the first result.
+      submission_id: state.submissionId,
+      user_id: userId,
+      assignment_id: a.id,
+      job_id: a.job_id,
+      labels: labels.map((l) => ({ item_id: l.item_id, answer: l.answer! })),
+      active_ms: activeMs,
+      started_at: state.shownAt,
+    };
     state.busy = true;
     state.actionError = null;
     ctx.update();
+    // Older submissions still wait for the network: queue behind them (keeps the order).
+    if (state.pending > 0 && !state.reachable && (await enqueue(entry))) return queued();
+    // With prefetched work the next item is already here; otherwise the server picks one.
+    const withNext = state.prefetched.length === 0;
     try {
       const res = await api.submitAssignment(
         a.id,
         {
-          // Same id on a retry of this item: the server then returns the first result.
-          submission_id: state.submissionId,
-          labels: labels.map((l) => ({ item_id: l.item_id, answer: l.answer! })),
+          submission_id: entry.submission_id,
+          labels: entry.labels,
           active_ms: activeMs,
-          started_at: state.shownAt,
-          next: true,
-          ...(jobFilter ? { next_job_id: jobFilter } : {}),
+          started_at: entry.started_at,
+          next: withNext,
+          ...(withNext && jobFilter ? { next_job_id: jobFilter } : {}),
         },
         { signal: ctx.signal },
       );
+      reached();
       state.sessionCount += res.labels.length;
       state.sessionActiveMs += activeMs;
       state.status = t("work.submitted");
       state.busy = false;
-      if (res.next) await show(res.next);
-      else await loadNext();
+      if (res.next?.assignment) await show(res.next);
+      else await advance();
     } catch (err) {
+      if (!ctx.signal.aborted && shouldQueue(err) && (await enqueue(entry))) {
+        state.reachable = false;
+        return queued();
+      }
       state.busy = false;
       handleActionError(err);
     }
+  }
+
+  /** The submission is safe in the queue: move on to the next item we have (or the offline state). */
+  async function queued(): Promise<void> {
+    state.busy = false;
+    state.status = t("work.queued");
+    await advance();
   }
 
   async function skip(): Promise<void> {
@@ -278,6 +476,15 @@ const workPage: PageFactory = (ctx) => {
         if (err instanceof ApiError && err.status === 409 && state.assignment?.id === a.id) return leaseLost();
         // A missed beat is not fatal: the next one (or a late submit) may still succeed.
       }
+      // Keep the prefetched leases too: they are what the annotator labels next (or offline).
+      for (const p of [...state.prefetched]) {
+        try {
+          p.lease_expires_at = (await api.heartbeat(p.id, { signal: ctx.signal })).lease_expires_at;
+        } catch (err) {
+          if (isAbort(err)) return;
+          if (err instanceof ApiError && err.status === 409) state.prefetched = state.prefetched.filter((x) => x.id !== p.id);
+        }
+      }
     }
     scheduleHeartbeat();
   }
@@ -312,6 +519,10 @@ const workPage: PageFactory = (ctx) => {
   }
 
   const onActivity = () => clock.input(Date.now());
+  const onOffline = () => {
+    state.reachable = false;
+    ctx.update();
+  };
   const onVisibility = () => {
     const visible = document.visibilityState === "visible";
     clock.setVisible(visible, Date.now());
@@ -360,11 +571,14 @@ const workPage: PageFactory = (ctx) => {
     [document, "pointerdown", onActivity],
     [document, "wheel", onActivity],
     [document, "visibilitychange", onVisibility],
+    [window, "online", retryNow],
+    [window, "offline", onOffline],
   ];
   for (const [target, name, fn] of events) target.addEventListener(name, fn, { passive: name !== "keydown" });
   const ticker = window.setInterval(() => state.phase === "working" && ctx.update(), 1000);
 
-  void loadNext();
+  void refreshQueue();
+  void loadNext(); // flushes what an earlier visit left in the queue first
 
   // ---- views -------------------------------------------------------------------------------
 
@@ -474,6 +688,12 @@ const workPage: PageFactory = (ctx) => {
         return spinner(t("work.loading"));
       case "error":
         return errorAlert(state.error, () => void loadNext());
+      case "offline":
+        return html`<section class="card" aria-labelledby="work-offline">
+          <h2 id="work-offline">${t("work.offlineTitle")}</h2>
+          <p>${state.pending > 0 ? t("work.offlineQueued") : t("work.offlineBody")}</p>
+          <button type="button" class="btn btn-secondary" @click=${retryNow}>${t("work.retryNow")}</button>
+        </section>`;
       case "empty":
         return html`<section class="card" aria-labelledby="work-empty">
           <h2 id="work-empty">${t("work.emptyTitle")}</h2>
@@ -485,9 +705,48 @@ const workPage: PageFactory = (ctx) => {
     }
   }
 
+  function failedReason(f: FailedSubmission): string {
+    if (f.reason === "LeaseLost") return t("work.failedLeaseLost");
+    if (f.status === 422) return t("work.failedInvalid", { detail: f.detail || f.reason });
+    if (f.status === 409) return t("work.failedConflict", { detail: f.detail || f.reason });
+    return t("work.failedOther", { detail: f.detail || f.reason });
+  }
+
+  function queueView(): TemplateResult | typeof nothing {
+    if (state.pending === 0 && state.failed.length === 0 && state.reachable) return nothing;
+    return html`<section class="queue-panel card" aria-label=${t("work.queueHeading")}>
+      <p class="queue-line">
+        ${state.reachable ? nothing : html`<span class="badge badge-warning">${t("work.offlineBadge")}</span>`}
+        <span class="pending-count" role="status">${t("work.pendingCount", { n: state.pending })}</span>
+        ${state.pending > 0 ? html`<button type="button" class="btn btn-secondary btn-small" @click=${retryNow}>${t("work.retryNow")}</button>` : nothing}
+      </p>
+      ${state.failed.length
+        ? html`<details class="failed-list" open>
+            <summary class="field-error">${t("work.failedCount", { n: state.failed.length })}</summary>
+            <p class="muted">${t("work.failedHelp")}</p>
+            <ul>
+              ${state.failed.map(
+                (f) => html`<li>
+                  ${t("work.failedItem", { id: String(f.assignment_id), time: formatDateTime(f.failed_at) })}
+                  — ${failedReason(f)}
+                </li>`,
+              )}
+            </ul>
+            <button type="button" class="btn btn-secondary btn-small" @click=${() => void dismissFailed()}>${t("work.failedDismiss")}</button>
+          </details>`
+        : nothing}
+    </section>`;
+  }
+
   return {
-    view: () => html`<div class="workstation">
-      ${sessionView()}
+    view: () => html`<div
+      class="workstation"
+      data-prefetched=${state.prefetched.length}
+      data-pending=${state.pending}
+      data-failed=${state.failed.length}
+      data-online=${state.reachable ? "true" : "false"}
+    >
+      ${sessionView()} ${queueView()}
       <p class="work-status" role="status" aria-live="polite">${state.status}</p>
       ${mainView()}
     </div>`,
@@ -495,6 +754,8 @@ const workPage: PageFactory = (ctx) => {
       for (const [target, name, fn] of events) target.removeEventListener(name, fn);
       window.clearInterval(ticker);
       window.clearTimeout(heartbeatTimer);
+      window.clearTimeout(retryTimer);
+      void storeReady.then((s) => s?.close());
       // Keep the last 1.5 s of work: this save must outlive the page, so no abort signal.
       if (draftTimer) void saveDraft(undefined).catch(() => undefined);
       cancelDraft();
