@@ -70,15 +70,20 @@ describe("answers", () => {
   it("text spans: an empty list is an answer; output is sorted without extra fields", () => {
     const s: LabelSchema = { kind: "text_spans", labels: [{ name: "brand" }] };
     expect(buildAnswer(s, emptyWork())).toEqual({ spans: [] });
-    const w = { labels: [], spans: [{ label: "brand", start: 5, end: 7 }, { label: "brand", start: 0, end: 2 }] };
+    const w = { ...emptyWork(), spans: [{ label: "brand", start: 5, end: 7 }, { label: "brand", start: 0, end: 2 }] };
     expect(buildAnswer(s, w)).toEqual({ spans: [{ label: "brand", start: 0, end: 2 }, { label: "brand", start: 5, end: 7 }] });
   });
 
-  it("boxes and polygons are not supported in this slice", () => {
-    expect(isSupported({ kind: "image_boxes", labels: [{ name: "a" }] })).toBe(false);
-    expect(isSupported({ kind: "image_polygons", labels: [{ name: "a" }] })).toBe(false);
-    expect(isSupported({ kind: "image_classification", labels: [{ name: "a" }] })).toBe(true);
-    expect(buildAnswer({ kind: "image_boxes", labels: [{ name: "a" }] }, emptyWork())).toBeNull();
+  it("boxes and polygons: an empty list is an answer; the chosen class is not part of it", () => {
+    const boxes: LabelSchema = { kind: "image_boxes", labels: [{ name: "car" }] };
+    const polys: LabelSchema = { kind: "image_polygons", labels: [{ name: "car" }] };
+    expect(isSupported(boxes) && isSupported(polys)).toBe(true);
+    expect(buildAnswer(boxes, emptyWork())).toEqual({ boxes: [] });
+    expect(buildAnswer(polys, emptyWork())).toEqual({ polygons: [] });
+    const box = { label: "car", x: 1, y: 2, w: 3, h: 4 };
+    expect(buildAnswer(boxes, { ...emptyWork(), labels: ["car"], boxes: [box] })).toEqual({ boxes: [box] });
+    const poly = { label: "car", points: [[0, 0], [4, 0], [0, 3]] as [number, number][] };
+    expect(buildAnswer(polys, { ...emptyWork(), polygons: [poly] })).toEqual({ polygons: [poly] });
   });
 });
 
@@ -105,5 +110,21 @@ describe("drafts", () => {
       ],
     });
     expect(w.spans).toEqual([{ label: "brand", start: 0, end: 2 }]);
+  });
+
+  it("round-trips boxes and polygons, clamped to the image", () => {
+    const boxes: LabelSchema = { kind: "image_boxes", labels: [{ name: "car" }, { name: "person" }] };
+    const box = { label: "person", x: 10, y: 20, w: 30, h: 40 };
+    const draft = draftAnswers(boxes, new Map([[1, { ...emptyWork(), labels: ["car"], boxes: [box] }], [2, emptyWork()]]));
+    expect(draft).toEqual({ "1": { boxes: [box] } });
+    expect(workFromAnswer(boxes, draft["1"], { width: 100, height: 100 }).boxes).toEqual([box]);
+    expect(workFromAnswer(boxes, { boxes: [{ ...box, w: 300 }, { ...box, label: "gone" }, "junk"] }, { width: 100, height: 50 }).boxes).toEqual([
+      { label: "person", x: 10, y: 20, w: 90, h: 30 },
+    ]);
+    const polys: LabelSchema = { kind: "image_polygons", labels: [{ name: "car" }] };
+    const poly = { label: "car", points: [[0, 0], [4, 0], [0, 3]] as [number, number][] };
+    const pd = draftAnswers(polys, new Map([[1, { ...emptyWork(), polygons: [poly] }]]));
+    expect(workFromAnswer(polys, pd["1"]).polygons).toEqual([poly]);
+    expect(workFromAnswer(polys, { polygons: [{ label: "car", points: [[0, 0], [1, "x"], [2, 2]] }] }).polygons).toEqual([]);
   });
 });

@@ -66,7 +66,13 @@ def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def base_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The browser server's own directory: its data dir (objects) and its log."""
+    return tmp_path_factory.mktemp("brigade-browser")
+
+
+@pytest.fixture(scope="session")
+def base_url(database_url: str, server_dir: Path) -> Iterator[str]:
     """The URL of a real ``brigade run`` serving the built UI on the test database."""
     if not (UI_DIST / "index.html").is_file():
         pytest.skip(f"the browser app is not built ({UI_DIST} is missing): run `make ui`")
@@ -74,7 +80,7 @@ def base_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    tmp = tmp_path_factory.mktemp("brigade-browser")
+    tmp = server_dir
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("BRIGADE_")},
         "BRIGADE_ENVIRONMENT": "test",

@@ -135,6 +135,10 @@ export interface LabelSchema {
   multi?: boolean;
   /** text_spans: spans may overlap. */
   allow_overlap?: boolean;
+  /** image_boxes: the smallest width/height in pixels the server accepts. */
+  min_size_px?: number;
+  /** image_polygons: the most points per polygon. */
+  max_points?: number;
 }
 
 /** `GET /jobs/{id}`: a Job with what the workstation needs. */

@@ -14,8 +14,12 @@
  * cache), holding.ts (prefetch and lease heartbeat), offline.ts (the queue's flush and retry),
  * draft.ts (autosave), screens.ts (the templates), plus the pure logic in labels/spans/activity/queue.
  *
- * Labels: text/image classification (single and multi) and text spans. Next slice: image boxes
- * and polygons with Annotorious (today: a "not supported yet" notice + skip).
+ * Labels: text/image classification (single and multi), text spans, and image boxes and polygons
+ * drawn with Annotorious (src/work/shape-editor.ts, loaded only for those jobs; the conversion to
+ * answers in image pixels is src/work/shapes.ts). For shapes the class keys choose the class of
+ * the next shape and relabel the selected one; Delete/Backspace removes the selected shape.
+ * Next for shapes: zoom/pan on large images, undo/redo (Annotorious has an undo stack; wire it to
+ * the keys and the draft), a list of the drawn shapes.
  */
 import { ApiError, isAbort } from "../api/client";
 import { api } from "../api/endpoints";
@@ -25,10 +29,11 @@ import type { PageFactory } from "../ui/page";
 import { ActiveClock } from "../work/activity";
 import { createDraftSaver } from "../work/draft";
 import { createHolding, MAX_HOLDING } from "../work/holding";
-import { buildAnswer, chooseLabel, emptyWork, isClassification, isSupported, labelTitle, shortcutMap, workFromAnswer, type ItemWork } from "../work/labels";
+import { buildAnswer, chooseLabel, emptyWork, isClassification, isShapeKind, isSupported, labelTitle, shortcutMap, workFromAnswer, type ItemWork } from "../work/labels";
 import { createOfflineQueue } from "../work/offline";
 import { shouldQueue, type NewSubmission } from "../work/queue";
 import { workstationView, type WorkActions } from "../work/screens";
+import { mountShapeEditor, type ShapeEditor } from "../work/shape-editor";
 import { addSpan, selectionToRange, sliceCodePoints } from "../work/spans";
 import { getJob, newWorkState } from "../work/state";
 
@@ -48,6 +53,9 @@ const workPage: PageFactory = (ctx) => {
   });
   const holding = createHolding({ ctx, state, clock, jobFilter, onLeaseLost: leaseLost });
   const draft = createDraftSaver(ctx, state);
+  /** Box/polygon editors of the shown items, and the stable ref callbacks of their hosts. */
+  const editors = new Map<number, ShapeEditor>();
+  const shapeHosts = new Map<string, (el: Element | undefined) => void>();
 
   /** Re-render, then run `fn` (the shell renders in a microtask queued by update()). */
   function afterRender(fn: () => void): void {
@@ -119,7 +127,13 @@ const workPage: PageFactory = (ctx) => {
     state.prefetched = state.prefetched.filter((p) => p.id !== a.id);
     state.job = job;
     state.assignment = a;
-    state.works = new Map(a.items.map((it) => [it.id, workFromAnswer(job.label_schema, a.draft?.[String(it.id)])]));
+    const schema = job.label_schema;
+    const size = (it: WorkItem) => (it.width && it.height ? { width: it.width, height: it.height } : undefined);
+    state.works = new Map(a.items.map((it) => [it.id, workFromAnswer(schema, a.draft?.[String(it.id)], size(it))]));
+    // Shapes: the first class is chosen until the annotator picks another.
+    const first = schema.labels[0]?.name;
+    if (isShapeKind(schema) && first) for (const w of state.works.values()) w.labels = [first];
+    dropEditors();
     state.activeItem = 0;
     state.brokenImages.clear();
     state.shownAt = new Date().toISOString();
@@ -150,6 +164,13 @@ const workPage: PageFactory = (ctx) => {
       setWork(item.id, chooseLabel(schema, work, name));
       return;
     }
+    if (isShapeKind(schema)) {
+      if (!schema.labels.some((l) => l.name === name)) return;
+      state.works.set(item.id, { ...work, labels: [name] });
+      editors.get(item.id)?.relabelSelected(name); // syncs (and saves a draft) when one was selected
+      ctx.update();
+      return;
+    }
     // Label buttons keep the selection (no mousedown default), so the live selection is the truth.
     const range = readSelection(item);
     if (!range) return say(t("work.spanNoSelection"));
@@ -175,6 +196,55 @@ const workPage: PageFactory = (ctx) => {
       return r.toString().length;
     };
     return selectionToRange(item.text ?? "", utf16(range.startContainer, range.startOffset), utf16(range.endContainer, range.endOffset));
+  }
+
+  // ---- boxes and polygons --------------------------------------------------------------------
+
+  function dropEditors(): void {
+    for (const editor of editors.values()) editor.destroy();
+    editors.clear();
+    shapeHosts.clear();
+  }
+
+  /** The ref callback for an item's drawing host: mounts the editor, destroys it when the host goes. */
+  function shapeHost(item: WorkItem): (el: Element | undefined) => void {
+    const key = `${state.assignment?.id}:${item.id}`;
+    let callback = shapeHosts.get(key);
+    if (!callback) {
+      callback = (el) => {
+        editors.get(item.id)?.destroy();
+        editors.delete(item.id);
+        const schema = state.job?.label_schema;
+        if (!el || !schema || shapeHosts.get(key) !== callback) return;
+        const work = state.works.get(item.id) ?? emptyWork();
+        const index = state.assignment?.items.findIndex((it) => it.id === item.id) ?? 0;
+        editors.set(
+          item.id,
+          mountShapeEditor({
+            host: el as HTMLElement,
+            item,
+            schema,
+            alt: t("work.imageAlt", { n: index + 1 }),
+            boxes: work.boxes,
+            polygons: work.polygons,
+            currentLabel: () => state.works.get(item.id)?.labels[0] ?? schema.labels[0]?.name ?? "",
+            onChange: (shapes) => setWork(item.id, { ...(state.works.get(item.id) ?? emptyWork()), ...shapes }),
+            onBroken: () => {
+              state.brokenImages.add(item.id);
+              state.skipReason = "bad_data";
+              ctx.update();
+            },
+          }),
+        );
+      };
+      shapeHosts.set(key, callback);
+    }
+    return callback;
+  }
+
+  function deleteSelectedShape(): boolean {
+    const item = state.assignment?.items[state.activeItem];
+    return !!item && !!editors.get(item.id)?.deleteSelected();
   }
 
   function say(message: string): void {
@@ -301,11 +371,17 @@ const workPage: PageFactory = (ctx) => {
 
   function onKey(e: KeyboardEvent): void {
     onActivity();
-    if (e.defaultPrevented || e.isComposing || state.phase !== "working" || state.skipOpen) return;
+    if (e.isComposing || state.phase !== "working" || state.skipOpen) return;
     const target = e.target as HTMLElement | null;
     if (target?.closest("input, textarea, select, [contenteditable]")) return;
     const { assignment: a, job } = state;
     if (!a || !job) return;
+    // Annotorious' polygon editor claims Delete for its selected corners; the shape goes too.
+    if ((e.key === "Delete" || e.key === "Backspace") && isShapeKind(job.label_schema) && deleteSelectedShape()) {
+      e.preventDefault();
+      return;
+    }
+    if (e.defaultPrevented) return;
     if (e.key === "Enter" && !e.shiftKey && !e.altKey) {
       // Plain Enter on other buttons (Skip, Delete) keeps its usual meaning; label buttons toggle with Space.
       if (!(e.ctrlKey || e.metaKey) && target?.closest("button, a") && !target.closest(".label-btn")) return;
@@ -361,6 +437,7 @@ const workPage: PageFactory = (ctx) => {
     closeSkip,
     pick,
     setWork,
+    shapeHost,
   };
 
   return {
@@ -368,6 +445,7 @@ const workPage: PageFactory = (ctx) => {
     destroy() {
       for (const [target, name, fn] of events) target.removeEventListener(name, fn);
       window.clearInterval(ticker);
+      dropEditors();
       holding.stop();
       queue.close();
       // Keep the last 1.5 s of work: this save must outlive the page, so no abort signal.

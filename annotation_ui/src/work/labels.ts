@@ -3,6 +3,7 @@
  * an item's work in progress becomes the answer the server validates (app/labeling/answers.py).
  */
 import type { Answer, LabelDef, LabelKind, LabelSchema, Span } from "../api/types";
+import { boxesFromAnswer, polygonsFromAnswer, type Box, type ImageSize, type PolygonShape } from "./shapes";
 import { sortSpans } from "./spans";
 
 /** Kinds this version of the workstation can label; the others can only be skipped. */
@@ -10,6 +11,8 @@ export const SUPPORTED_KINDS: readonly LabelKind[] = [
   "text_classification",
   "image_classification",
   "text_spans",
+  "image_boxes",
+  "image_polygons",
 ];
 
 export function isSupported(schema: LabelSchema): boolean {
@@ -18,6 +21,11 @@ export function isSupported(schema: LabelSchema): boolean {
 
 export function isClassification(schema: LabelSchema): boolean {
   return schema.kind === "text_classification" || schema.kind === "image_classification";
+}
+
+/** Boxes and polygons: drawn on the image with Annotorious (src/work/shape-editor.ts). */
+export function isShapeKind(schema: LabelSchema): boolean {
+  return schema.kind === "image_boxes" || schema.kind === "image_polygons";
 }
 
 export function labelTitle(label: LabelDef): string {
@@ -45,13 +53,18 @@ export function keyByLabel(labels: readonly LabelDef[]): Map<string, string> {
   return out;
 }
 
-/** The work in progress on one item (only the part its kind uses is filled). */
+/**
+ * The work in progress on one item (only the part its kind uses is filled). For boxes and
+ * polygons `labels` holds the class new shapes get (not part of the answer).
+ */
 export interface ItemWork {
   labels: string[];
   spans: Span[];
+  boxes: Box[];
+  polygons: PolygonShape[];
 }
 
-export const emptyWork = (): ItemWork => ({ labels: [], spans: [] });
+export const emptyWork = (): ItemWork => ({ labels: [], spans: [], boxes: [], polygons: [] });
 
 /** Pick a class: single-label replaces the choice, multi-label toggles it (schema order kept). */
 export function chooseLabel(schema: LabelSchema, work: ItemWork, name: string): ItemWork {
@@ -76,11 +89,19 @@ export function buildAnswer(schema: LabelSchema, work: ItemWork): Answer | null 
   if (schema.kind === "text_spans") {
     return { spans: sortSpans(work.spans).map(({ label, start, end }) => ({ label, start, end })) };
   }
+  // An empty list is an answer too ("nothing to outline on this image").
+  if (schema.kind === "image_boxes") return { boxes: work.boxes.map((b) => ({ ...b })) };
+  if (schema.kind === "image_polygons") {
+    return { polygons: work.polygons.map((p) => ({ label: p.label, points: p.points.map(([x, y]) => [x, y]) })) };
+  }
   return null;
 }
 
-/** Work restored from a saved draft answer; anything malformed or unknown is dropped. */
-export function workFromAnswer(schema: LabelSchema, answer: unknown): ItemWork {
+/**
+ * Work restored from a saved draft answer; anything malformed or unknown is dropped. Shapes are
+ * clamped to `size` (the image's pixels) when it is known.
+ */
+export function workFromAnswer(schema: LabelSchema, answer: unknown, size?: ImageSize): ItemWork {
   const work = emptyWork();
   if (!answer || typeof answer !== "object") return work;
   const known = new Set(schema.labels.map((l) => l.name));
@@ -102,6 +123,10 @@ export function workFromAnswer(schema: LabelSchema, answer: unknown): ItemWork {
         Number.isInteger((s as Span).end) &&
         (s as Span).start < (s as Span).end,
     );
+  } else if (isShapeKind(schema)) {
+    const bounds = size ?? { width: Infinity, height: Infinity };
+    if (schema.kind === "image_boxes") work.boxes = boxesFromAnswer(a.boxes, bounds, known);
+    else work.polygons = polygonsFromAnswer(a.polygons, bounds, known);
   }
   return work;
 }
@@ -114,6 +139,10 @@ export function draftAnswers(schema: LabelSchema, works: ReadonlyMap<number, Ite
       if (work.labels.length) out[String(itemId)] = schema.multi ? { labels: work.labels } : { label: work.labels[0] };
     } else if (schema.kind === "text_spans") {
       if (work.spans.length) out[String(itemId)] = { spans: work.spans };
+    } else if (schema.kind === "image_boxes") {
+      if (work.boxes.length) out[String(itemId)] = { boxes: work.boxes };
+    } else if (schema.kind === "image_polygons") {
+      if (work.polygons.length) out[String(itemId)] = { polygons: work.polygons };
     }
   }
   return out;

@@ -3,12 +3,13 @@
  * and queue panels. Reads the page state (state.ts); every change goes through `WorkActions`.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
+import { ref } from "lit-html/directives/ref.js";
 import type { Assignment, JobDetail, WorkItem } from "../api/types";
 import { t, vocabLabel } from "../i18n";
 import { formatDateTime, formatDuration, formatNumber } from "../i18n/format";
 import { errorAlert, errorMessage, spinner } from "../ui/components";
 import { formatCountdown, type ActiveClock } from "./activity";
-import { emptyWork, isSupported, type ItemWork } from "./labels";
+import { emptyWork, isShapeKind, isSupported, type ItemWork } from "./labels";
 import type { FailedSubmission } from "./queue";
 import type { WorkState } from "./state";
 import { labelPalette, skipForm, spanList, spanText } from "./views";
@@ -25,6 +26,8 @@ export interface WorkActions {
   closeSkip(): void;
   pick(item: WorkItem, name: string): void;
   setWork(itemId: number, work: ItemWork): void;
+  /** A stable ref callback for the element the item's box/polygon editor lives in. */
+  shapeHost(item: WorkItem): (el: Element | undefined) => void;
 }
 
 export interface ScreenProps {
@@ -47,7 +50,9 @@ function itemView({ state, actions }: ScreenProps, item: WorkItem, index: number
     item.kind === "image" && item.image_url
       ? state.brokenImages.has(item.id)
         ? html`<div class="alert alert-error" role="alert">${t("work.imageFailed")}</div>`
-        : html`<img
+        : isShapeKind(schema)
+          ? html`<div class="shape-stage" data-item=${item.id} data-shapes=${work.boxes.length + work.polygons.length} ${ref(actions.shapeHost(item))}></div>`
+          : html`<img
             class="item-image"
             src=${item.image_url}
             alt=${t("work.imageAlt", { n: index + 1 })}

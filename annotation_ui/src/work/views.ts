@@ -30,7 +30,16 @@ export interface PaletteOptions {
 export function labelPalette(o: PaletteOptions): TemplateResult {
   const keys = keyByLabel(o.schema.labels);
   const pressable = o.schema.kind !== "text_spans";
-  const hintKey = o.schema.kind === "text_spans" ? "work.hintSpans" : o.schema.multi ? "work.hintMulti" : "work.hintSingle";
+  const hintKey =
+    o.schema.kind === "text_spans"
+      ? "work.hintSpans"
+      : o.schema.kind === "image_boxes"
+        ? "work.hintBoxes"
+        : o.schema.kind === "image_polygons"
+          ? "work.hintPolygons"
+          : o.schema.multi
+            ? "work.hintMulti"
+            : "work.hintSingle";
   return html`<div class="label-palette" role="group" aria-labelledby="labels-${o.itemId}" aria-describedby="labels-hint-${o.itemId}">
     <p id="labels-${o.itemId}" class="palette-title">${t("work.labelsHeading")}</p>
     <p id="labels-hint-${o.itemId}" class="hint">${t(hintKey)}</p>

@@ -164,6 +164,8 @@ export const en: Record<MessageKey, string> = {
   "work.hintSingle": "Press a label's key or click it to choose one label.",
   "work.hintMulti": "Choose one or more: press a label's key or click it to toggle.",
   "work.hintSpans": "Select text with the mouse, then press a label's key or click the label to mark it.",
+  "work.hintBoxes": "Choose a class (its key or click), then drag on the image to draw a box. Click a box to select it: a class key changes its class, Delete removes it.",
+  "work.hintPolygons": "Choose a class (its key or click), then click on the image to place the corners; click the first corner (or double-click) to close the polygon. Click a polygon to select it: a class key changes its class, Delete removes it.",
   "work.spansHeading": "Marked spans",
   "work.spansEmpty": "No spans yet. If the text has nothing to mark, just submit.",
   "work.spanDelete": "Delete",

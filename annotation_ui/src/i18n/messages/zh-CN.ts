@@ -164,6 +164,8 @@ export const zhCN = {
   "work.hintSingle": "按类别键或点击选择一个类别。",
   "work.hintMulti": "可多选：按类别键或点击切换。",
   "work.hintSpans": "用鼠标选中文字，再按类别键或点击类别进行标注。",
+  "work.hintBoxes": "先选择类别（按类别键或点击），再在图片上拖动画框。点击框可选中：按类别键修改其类别，按 Delete 删除。",
+  "work.hintPolygons": "先选择类别（按类别键或点击），再在图片上逐点点击；点击第一个点（或双击）闭合多边形。点击多边形可选中：按类别键修改其类别，按 Delete 删除。",
   "work.spansHeading": "已标注片段",
   "work.spansEmpty": "还没有标注片段。文本中没有需要标注的内容时可直接提交。",
   "work.spanDelete": "删除",
