@@ -7,6 +7,7 @@ through the server's signed URL. Answers are checked in the database, in image p
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -113,6 +114,7 @@ async def test_draw_a_box_with_the_mouse(
 
     user, item = await arrange(db, server_store, {"kind": "image_boxes", "labels": CAR_PERSON})
     await sign_in(db, context, base_url, user)
+    await page.set_viewport_size({"width": 1280, "height": 800})
     img = await open_image(page)
 
     await page.keyboard.press("2")  # person, then back to car: the last choice counts
@@ -135,6 +137,8 @@ async def test_draw_a_box_with_the_mouse(
 
     await drag(50, 40, 250, 200)
     await expect(stage).to_have_attribute("data-shapes", "1")
+    if os.environ.get("BRIGADE_SCREENSHOTS") == "1":
+        await page.screenshot(path="docs/screenshots/workstation-boxes.png")
     await page.keyboard.press("Enter")
 
     await expect(page.locator("#work-empty")).to_be_visible()  # that was the only item
@@ -164,9 +168,15 @@ async def test_draw_a_polygon_by_clicking_its_corners(
             await page.mouse.click(*to_screen(img, x, y))
             await page.wait_for_timeout(150)  # apart enough not to count as a double-click
 
+    stage = page.locator(".shape-stage")
     await page.keyboard.press("2")
     await draw()
-    await expect(page.locator(".shape-stage")).to_have_attribute("data-shapes", "1")
+    await expect(stage).to_have_attribute("data-shapes", "1")
+    await page.keyboard.press("Delete")  # the closed polygon is selected: Delete removes it
+    await expect(stage).to_have_attribute("data-shapes", "0")
+
+    await draw()
+    await expect(stage).to_have_attribute("data-shapes", "1")
     await page.keyboard.press("Enter")
 
     await expect(page.locator("#work-empty")).to_be_visible()

@@ -101,8 +101,14 @@ export function mountShapeEditor(o: ShapeEditorOptions): ShapeEditor {
     ];
     if (initial.length) a.setAnnotations(initial.map(asNative));
     // A new shape takes the class chosen now; later class keys relabel the selected shape.
+    // It also becomes the selected one (closing a polygon on its first corner leaves nothing
+    // selected otherwise), so Delete removes it and a class key relabels it right away. Selecting
+    // after the event: the closing click is still being handled when it fires.
     a.on("createAnnotation", (ann) => {
       if (!annotationLabel(asShape(ann))) a.updateAnnotation(asNative(withLabel(asShape(ann), o.currentLabel())));
+      setTimeout(() => {
+        if (annotator === a && !destroyed && a.getAnnotationById(ann.id)) a.setSelected(ann.id);
+      });
     });
     a.state.store.observe(() => sync());
     sync();
