@@ -49,6 +49,17 @@ def wait_healthy(base: str, seconds: float = 30) -> None:
     raise SystemExit(f"the server at {base} did not become healthy in {seconds:.0f} s")
 
 
+def load_demo(env: dict[str, str]) -> dict[str, str]:
+    """Run ``brigade demo``; the accounts' passwords by ``name@company`` (e.g. ``admin@yunfan``)."""
+    demo = subprocess.run(
+        [BRIGADE, "demo"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\s+(\S+?)\.example\.com\s+\S+\s+(\S+)$", demo, re.M)
+    }
+
+
 def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -125,13 +136,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="brigade-bench-") as data_dir:
         env = {**os.environ, "BRIGADE_DATA_DIR": data_dir, "BRIGADE_LOG_LEVEL": "WARNING"}
         env.pop("BRIGADE_DATABASE_URL", None)
-        demo = subprocess.run(
-            [BRIGADE, "demo"], env=env, capture_output=True, text=True, check=True
-        ).stdout
-        passwords = {
-            m.group(1): m.group(2)
-            for m in re.finditer(r"^\s+(\S+?)\.example\.com\s+\S+\s+(\S+)$", demo, re.M)
-        }
+        passwords = load_demo(env)
         port = _free_port()
         server = subprocess.Popen(
             [BRIGADE, "run", "--port", str(port)], env=env, stderr=subprocess.DEVNULL

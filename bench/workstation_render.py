@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from playwright.async_api import BrowserContext, async_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.kit.embedded_pg import start_embedded
-from bench.api_core import _free_port, wait_healthy
+from bench.api_core import _free_port, load_demo, wait_healthy
 
 BRIGADE = str(Path(sys.executable).with_name("brigade"))
 UI_DIST = Path(__file__).resolve().parent.parent / "annotation_ui" / "dist"
@@ -164,13 +163,7 @@ def main() -> None:
             "BRIGADE_SERVER__PUBLIC_URL": base,
         }
         subprocess.run([BRIGADE, "migrate"], env=env, check=True, capture_output=True)
-        demo = subprocess.run(
-            [BRIGADE, "demo"], env=env, capture_output=True, text=True, check=True
-        ).stdout
-        passwords = {
-            m.group(1): m.group(2)
-            for m in re.finditer(r"^\s+(\S+?)\.example\.com\s+\S+\s+(\S+)$", demo, re.M)
-        }
+        passwords = load_demo(env)
         server = subprocess.Popen(
             [BRIGADE, "run", "--port", str(port)],
             env=env,

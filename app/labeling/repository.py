@@ -100,23 +100,7 @@ async def next_lease(
 ItemRow = tuple[Any, ...]  # id, kind, text, object_key, width, height, meta
 
 
-_EXPIRE = text("""
-WITH s AS (
-    SELECT id, assignment_id FROM task_slots
-    WHERE state = 'leased' AND lease_until < clock_timestamp()
-      AND (CAST(:job AS uuid) IS NULL OR job_id = CAST(:job AS uuid))
-    ORDER BY lease_until
-    LIMIT :limit
-    FOR UPDATE SKIP LOCKED
-), freed AS (
-    UPDATE task_slots t SET assignment_id = NULL, lease_until = NULL,
-           state = CASE WHEN t.slot_no <= brigade_task_k(t.task_id) THEN 'open' ELSE 'retired' END
-    FROM s WHERE t.id = s.id
-    RETURNING s.assignment_id
-)
-UPDATE assignments a SET state = 'expired', finished_at = a.lease_until
-FROM freed WHERE a.id = freed.assignment_id AND a.state = 'leased'
-""")
+_EXPIRE = text("SELECT brigade_expire_slots(CAST(:job AS uuid), :limit)")  # migration 0005
 
 _EXPIRE_GOLD = text("""
 UPDATE assignments SET state = 'expired', finished_at = lease_until
@@ -132,9 +116,9 @@ async def expire_leases(
 ) -> int:
     """Return the slots of leases that ran out to the pool; how many were returned."""
     params = {"job": job, "limit": limit}
-    freed = await session.execute(_EXPIRE, params)
+    freed = int((await session.execute(_EXPIRE, params)).scalar_one())
     await session.execute(_EXPIRE_GOLD, params)
-    return int(freed.rowcount)  # type: ignore[attr-defined]
+    return freed
 
 
 # Bring tasks' slots to what they should have now (``brigade_task_k``): free slots above it

@@ -1,4 +1,4 @@
-"""brigade_next(): an annotator's next lease in one statement (one round trip).
+"""brigade_next(): an annotator's next lease in one statement; brigade_expire_slots().
 
 Revision ID: 0005
 Revises: 0004
@@ -23,6 +23,32 @@ depends_on: str | Sequence[str] | None = None
 # re-checks that the job still runs, so a status change (which takes the lock exclusively,
 # app/jobs/lifecycle.py) either takes a lease back or prevents it. The lock key must match
 # app.labeling.repository.job_lock_key.
+# Leases that ran out give their slots back to the pool (or retire them when no longer needed,
+# see brigade_task_k): used by brigade_next and by the periodic sweep (app.labeling.repository).
+EXPIRE_FUNCTION = r"""
+CREATE FUNCTION brigade_expire_slots(p_job uuid, p_limit integer) RETURNS integer
+LANGUAGE sql VOLATILE AS $fn$
+WITH s AS (
+    SELECT ts.id, ts.assignment_id FROM task_slots ts
+    WHERE ts.state = 'leased' AND ts.lease_until < clock_timestamp()
+      AND (p_job IS NULL OR ts.job_id = p_job)
+    ORDER BY ts.lease_until
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+), freed AS (
+    UPDATE task_slots t SET assignment_id = NULL, lease_until = NULL,
+           state = CASE WHEN t.slot_no <= brigade_task_k(t.task_id) THEN 'open' ELSE 'retired' END
+    FROM s WHERE t.id = s.id
+    RETURNING s.assignment_id
+), expired AS (
+    UPDATE assignments a SET state = 'expired', finished_at = a.lease_until
+    FROM freed WHERE a.id = freed.assignment_id AND a.state = 'leased'
+    RETURNING a.id
+)
+SELECT count(*)::integer FROM expired
+$fn$
+"""
+
 NEXT_FUNCTION = r"""
 CREATE FUNCTION brigade_next(
     p_me uuid, p_vendor uuid, p_job uuid, p_holding bigint[], p_draw double precision,
@@ -147,23 +173,7 @@ BEGIN
                 CONTINUE;  -- the own lanes were already all lanes
             END IF;
             IF v_pass = 3 THEN
-                WITH s AS (
-                    SELECT ts.id, ts.assignment_id FROM task_slots ts
-                    WHERE ts.state = 'leased' AND ts.lease_until < clock_timestamp()
-                      AND ts.job_id = v_ids[n]
-                    ORDER BY ts.lease_until
-                    LIMIT 1000
-                    FOR UPDATE SKIP LOCKED
-                ), freed AS (
-                    UPDATE task_slots t SET assignment_id = NULL, lease_until = NULL,
-                           state = CASE WHEN t.slot_no <= brigade_task_k(t.task_id)
-                                        THEN 'open' ELSE 'retired' END
-                    FROM s WHERE t.id = s.id
-                    RETURNING s.assignment_id
-                )
-                UPDATE assignments a SET state = 'expired', finished_at = a.lease_until
-                FROM freed WHERE a.id = freed.assignment_id AND a.state = 'leased';
-                GET DIAGNOSTICS v_freed = ROW_COUNT;
+                v_freed := brigade_expire_slots(v_ids[n], 1000);
                 EXIT WHEN v_freed = 0;
             END IF;
             WITH s AS (
@@ -217,8 +227,10 @@ $fn$
 
 
 def upgrade() -> None:
+    op.execute(EXPIRE_FUNCTION)
     op.execute(NEXT_FUNCTION)
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION brigade_next(uuid, uuid, uuid, bigint[], double precision, integer)")
+    op.execute("DROP FUNCTION brigade_expire_slots(uuid, integer)")

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,9 +24,15 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.main import UI_DIST
-from app.models import User
+from app.models import DataKind, EnterpriseKind, Item, JobStatus, User
 from tests.conftest import TEST_SECRET
-from tests.factories import make_session_cookie
+from tests.factories import (
+    make_dataset,
+    make_enterprise,
+    make_job,
+    make_session_cookie,
+    make_user,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium floods the closed network with connections.
@@ -143,3 +150,24 @@ async def sign_in(db: AsyncSession, context: BrowserContext, base_url: str, user
     secret = await make_session_cookie(db, user)
     await db.commit()
     await context.add_cookies([{"name": "brigade_session", "value": secret, "url": base_url}])
+
+
+async def arrange_text_job(
+    db: AsyncSession, schema: dict[str, Any], texts: list[str]
+) -> tuple[User, list[Item]]:
+    """A running text job (no gold) open to one vendor, and an annotator of that vendor."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    job = await make_job(
+        db,
+        client,
+        [vendor],
+        label_schema=schema,
+        data_kind=DataKind.TEXT,
+        status=JobStatus.RUNNING,
+        gold_rate=0,
+    )
+    _, items = await make_dataset(db, job, texts)
+    user = await make_user(db, vendor)
+    await db.commit()
+    return user, items

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling.checker import check
-from app.models import DataKind, EnterpriseKind, Item, JobStatus, Label
-from tests.browser.conftest import sign_in
-from tests.factories import TEXT_CLASSES, make_dataset, make_enterprise, make_job, make_user
+from app.models import Item, Label
+from tests.browser.conftest import arrange_text_job, sign_in
+from tests.factories import TEXT_CLASSES
 
 TEXTS = ["质量很好", "物流太慢了", "包装破损", "颜色和图片一样", "客服态度好", "尺码偏小"]
 # Sending the queue waits for the `online` event or, at worst, the backoff timer.
@@ -21,20 +21,8 @@ FLUSH_TIMEOUT_MS = 30_000
 async def test_offline_submissions_are_queued_then_sent_exactly_once(
     db: AsyncSession, context: BrowserContext, page: Page, base_url: str
 ) -> None:
-    client = await make_enterprise(db, EnterpriseKind.CLIENT)
-    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
-    job = await make_job(
-        db,
-        client,
-        [vendor],
-        label_schema=TEXT_CLASSES,
-        data_kind=DataKind.TEXT,
-        status=JobStatus.RUNNING,
-        gold_rate=0,
-    )
-    _, items = await make_dataset(db, job, TEXTS)
-    user = await make_user(db, vendor)
-    await db.commit()
+    user, items = await arrange_text_job(db, TEXT_CLASSES, TEXTS)
+    job_id = items[0].job_id
     item_by_text: dict[str, Item] = {item.text or "": item for item in items}
     await sign_in(db, context, base_url, user)
 
@@ -74,5 +62,5 @@ async def test_offline_submissions_are_queued_then_sent_exactly_once(
     # Exactly the three queued answers: none lost, none doubled by the resends.
     assert sorted(label.item_id for label in labels) == sorted(item_by_text[t].id for t in labeled)
     assert all(label.answer == {"label": "positive"} for label in labels)
-    report = await check(db, job.id)
+    report = await check(db, job_id)
     assert report.ok, report.summary()

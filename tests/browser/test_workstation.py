@@ -9,15 +9,11 @@ from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import DataKind, EnterpriseKind, Item, JobStatus, Label, User
-from tests.browser.conftest import sign_in
+from app.models import Label, User
+from tests.browser.conftest import arrange_text_job, sign_in
 from tests.factories import (
     PASSWORD,
     TEXT_CLASSES,
-    make_dataset,
-    make_enterprise,
-    make_job,
-    make_user,
 )
 
 # A fresh profile and a new user both start in zh-CN, so the UI speaks Chinese.
@@ -29,27 +25,6 @@ BRAND_PLACE: dict[str, Any] = {
 }
 
 
-async def arrange(
-    db: AsyncSession, schema: dict[str, Any], texts: list[str]
-) -> tuple[User, list[Item]]:
-    """A running text job (no gold) open to one vendor, and an annotator of that vendor."""
-    client = await make_enterprise(db, EnterpriseKind.CLIENT)
-    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
-    job = await make_job(
-        db,
-        client,
-        [vendor],
-        label_schema=schema,
-        data_kind=DataKind.TEXT,
-        status=JobStatus.RUNNING,
-        gold_rate=0,
-    )
-    _, items = await make_dataset(db, job, texts)
-    user = await make_user(db, vendor)
-    await db.commit()
-    return user, items
-
-
 async def answers_of(db: AsyncSession, user: User) -> list[tuple[int, Any]]:
     labels = await db.scalars(select(Label).where(Label.annotator_id == user.id))
     return [(label.item_id, label.answer) for label in labels]
@@ -59,7 +34,7 @@ async def test_login_then_classify_with_keys_without_reloading(
     db: AsyncSession, page: Page, base_url: str
 ) -> None:
     texts = ["质量很好，推荐购买", "物流太慢了"]
-    user, items = await arrange(db, TEXT_CLASSES, texts)
+    user, items = await arrange_text_job(db, TEXT_CLASSES, texts)
     by_text = dict(zip(texts, items, strict=True))
 
     await page.goto("/work")  # not signed in: the app sends us to the login page first
@@ -113,7 +88,7 @@ async def select_with_mouse(page: Page, selector: str, start: int, end: int) -> 
 async def test_mark_a_span_in_chinese_text_with_the_mouse(
     db: AsyncSession, context: BrowserContext, page: Page, base_url: str
 ) -> None:
-    user, items = await arrange(db, BRAND_PLACE, ["李宁跑鞋，上海仓发货"])
+    user, items = await arrange_text_job(db, BRAND_PLACE, ["李宁跑鞋，上海仓发货"])
     await sign_in(db, context, base_url, user)
 
     await page.goto("/work")
@@ -134,7 +109,7 @@ async def test_mark_a_span_in_chinese_text_with_the_mouse(
 async def test_draft_survives_a_reload(
     db: AsyncSession, context: BrowserContext, page: Page, base_url: str
 ) -> None:
-    user, _ = await arrange(db, TEXT_CLASSES, ["包装破损", "颜色和图片一样"])
+    user, _ = await arrange_text_job(db, TEXT_CLASSES, ["包装破损", "颜色和图片一样"])
     await sign_in(db, context, base_url, user)
 
     await page.goto("/work")
