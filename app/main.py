@@ -33,6 +33,7 @@ from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import create_store
 from app.labeling.endpoints import router as labeling_router
 from app.ops.endpoints import router as ops_router
+from app.quality.endpoints import router as quality_router
 from app.runtime import database_url, migrate
 from app.storage.endpoints import router as storage_router
 from app.tokens.endpoints import router as tokens_router
@@ -67,6 +68,7 @@ def api_router() -> APIRouter:
         enterprises_router,
         users_router,
         jobs_router,
+        quality_router,
         datasets_router,
         audit_router,
         storage_router,

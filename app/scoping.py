@@ -126,6 +126,15 @@ _RULES: dict[type[Any], Rule] = {
 }
 
 
+# Who may review a job's labels (once the job is visible to them): everyone but annotators,
+# who must never see others' labels or the consensus of items they might still get.
+_REVIEWERS = (Role.PARK_ADMIN, Role.ENTERPRISE_ADMIN, Role.QA_LEAD, Role.CLIENT_MEMBER)
+
+
+def require_reviewer(principal: Principal) -> None:
+    principal.require_role(*_REVIEWERS, action="review labels")
+
+
 def scope_clause(principal: Principal, model: type[Any], *, write: bool = False) -> Any:
     try:
         rule = _RULES[model]

@@ -93,6 +93,49 @@ PROBES = [
     Probe("GET", "/api/v1/jobs/{job_a}/progress", "v1_annot", 200),
     *(Probe("GET", "/api/v1/jobs/{job_a}/annotators", a, 404) for a in ("b_admin", "v2_admin")),
     Probe("GET", "/api/v1/jobs/{job_a}/annotators", "v1_qa", 200),
+    # Quality control: the job's side and its vendors' staff; never annotators or strangers.
+    *(
+        Probe(m, f"/api/v1/jobs/{{job_a}}/{path}", actor, code, body)
+        for m, path, body in (
+            ("GET", "quality", None),
+            ("POST", "quality/refit", None),
+            ("GET", "review", None),
+            ("GET", "items/{item_a}/review", None),
+            ("POST", "items/{item_a}/review", {"action": "accept"}),
+            ("PUT", "annotators/{v1_annot_id}/pause", {"paused": False}),
+        )
+        for actor, code in (("b_admin", 404), ("v2_admin", 404), ("b_token", 404))
+    ),
+    *(
+        Probe(m, f"/api/v1/jobs/{{job_a}}/{path}", "v1_annot", 403, body)
+        for m, path, body in (
+            ("GET", "quality", None),
+            ("GET", "review", None),
+            ("GET", "items/{item_a}/review", None),
+            ("POST", "items/{item_a}/review", {"action": "accept"}),
+            ("PUT", "annotators/{v1_annot_id}/pause", {"paused": False}),
+        )
+    ),
+    Probe("GET", "/api/v1/jobs/{job_a}/quality", "v1_qa", 200),
+    Probe("GET", "/api/v1/jobs/{job_a}/review", "a_member", 200),
+    Probe("GET", "/api/v1/jobs/{job_a}/items/{item_a}/review", "park", 200),
+    Probe("POST", "/api/v1/jobs/{job_a}/quality/refit", "v1_qa", 202),
+    # No consensus yet: nothing to accept (but the item is visible and reviewable).
+    Probe("POST", "/api/v1/jobs/{job_a}/items/{item_a}/review", "v1_qa", 409, {"action": "accept"}),
+    Probe(
+        "PUT",
+        "/api/v1/jobs/{job_a}/annotators/{v1_annot_id}/pause",
+        "v1_qa",
+        204,
+        {"paused": False},
+    ),
+    Probe(
+        "PUT",
+        "/api/v1/jobs/{job_a}/annotators/{v1_annot_id}/pause",
+        "a_member",
+        403,
+        {"paused": False},
+    ),
     # Jobs: A's job is invisible to B's people and to the vendor not admitted to it.
     *(Probe("GET", "/api/v1/jobs/{job_a}", a, 404) for a in ("b_admin", "b_member", "v2_annot")),
     Probe("GET", "/api/v1/jobs/{job_a}", "b_token", 404),

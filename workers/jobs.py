@@ -14,6 +14,8 @@ from app.ingest import service as ingest
 from app.kit.db import session_scope
 from app.kit.jobs import SECRET_KEY, SESSIONMAKER_KEY, STORE_KEY, queue_app
 from app.labeling import repository as labeling_repo
+from app.quality import refit as quality_refit
+from app.quality import sweep as quality_sweep
 
 log = structlog.get_logger(__name__)
 
@@ -101,3 +103,30 @@ async def open_dataset_slots(context: procrastinate.JobContext, dataset_id: str,
     chunks = await ingest.open_remaining_slots(_maker(context), uuid.UUID(dataset_id), after)
     log.info("dataset_slots_opened", dataset_id=dataset_id, chunks=chunks)
     return chunks
+
+
+@queue_app.periodic(cron="* * * * * */2", periodic_id="qc_sweep")
+@queue_app.task(name="brigade.qc_sweep", queue="default", pass_context=True)
+async def qc_sweep(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every 2 s: judge the items whose labels changed (quality control), and ask for a
+    model refit where a job's labels grew enough since the last one."""
+    maker = _maker(context)
+    done = await quality_sweep.sweep(maker)
+    async with session_scope(maker) as session:
+        await quality_sweep.refit_grown_jobs(session)
+    if done:
+        log.info("qc_swept", rows=done, scheduled_at=timestamp)
+    return done
+
+
+@queue_app.task(
+    name="brigade.qc_refit",
+    queue="default",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2),
+)
+async def qc_refit(context: procrastinate.JobContext, job_id: str) -> None:
+    """Refit a job's consensus model and metrics; the items are judged again by the sweep."""
+    async with session_scope(_maker(context)) as session:
+        await quality_refit.refit(session, uuid.UUID(job_id))
+    log.info("qc_refit", job_id=job_id)

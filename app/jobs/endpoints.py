@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
@@ -84,8 +84,13 @@ async def annotators(
     session: DbSession,
     paging: Paging,
     flagged: Annotated[bool, Query(description="Only annotators flagged on this job")] = False,
+    sort: Annotated[
+        Literal["flagged", "gold_accuracy", "agreement", "est_accuracy", "labels", "name"],
+        Query(description="Quality sorts list the weakest first"),
+    ] = "flagged",
 ) -> Page[AnnotatorStanding]:
-    """Each annotator's standing on the job: labels, skips and skip-streak flags, pauses,
-    leases held. Flagged first. Clients see everyone, a vendor's staff their own people, an
-    annotator their own row."""
-    return await job_standing(session, principal, job_id, paging, flagged_only=flagged)
+    """Each annotator's standing on the job: labels, skips and flags, pauses (with the reason,
+    which the annotator sees too), leases held, and quality: gold accuracy with a 95% interval,
+    agreement with consensus, the consensus model's accuracy estimate, too-fast labels.
+    Clients see everyone, a vendor's staff their own people, an annotator their own row."""
+    return await job_standing(session, principal, job_id, paging, flagged_only=flagged, sort=sort)

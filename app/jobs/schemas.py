@@ -3,14 +3,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.jobs.label_schema import LabelSchema
 from app.kit.validation import LongName
 from app.models.enums import DataKind, Domain, JobStatus
-from app.models.jobs import MAX_LEASE_SECONDS, MAX_OVERLAP, MIN_LEASE_SECONDS
+from app.models.jobs import (
+    MAX_DYNAMIC_OVERLAP,
+    MAX_LEASE_SECONDS,
+    MAX_OVERLAP,
+    MIN_LEASE_SECONDS,
+)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -42,6 +47,44 @@ GoldRate = Annotated[
         description="Share of gold items mixed into each annotator's stream, e.g. 0.05",
     ),
 ]
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3)]
+OnPause = Literal["keep", "discount", "review"]
+
+
+class QualityFields(BaseModel):
+    """Quality control settings (docs/quality.md), the same on create, update and read."""
+
+    qc_target: Annotated[Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)] = Field(
+        default=Decimal("0.8"), description="Consensus confidence that decides an item"
+    )
+    max_overlap: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_DYNAMIC_OVERLAP,
+        description="Dynamic overlap: labels an unsure item may get (>= overlap; null: off)",
+    )
+    early_stop_after: int | None = Field(
+        default=None, ge=1, description="Stop an item confident after this many labels (null: off)"
+    )
+    min_gold: int = Field(default=5, ge=1, le=10_000, description="Gold answers before judging")
+    min_gold_accuracy: Share | None = Field(
+        default=None, description="Pause annotators below this gold accuracy (null: off)"
+    )
+    min_est_labels: int = Field(default=20, ge=1, le=100_000)
+    min_est_accuracy: Share | None = Field(
+        default=None, description="Pause annotators below this estimated accuracy (null: off)"
+    )
+    min_seconds_per_item: Annotated[Decimal, Field(gt=0, le=3600, decimal_places=2)] = Field(
+        default=Decimal("1"), description="Labels faster than this count as suspicious"
+    )
+    on_pause: OnPause = Field(
+        default="review", description="A paused annotator's pending labels: keep, discount, review"
+    )
+    review_rate: Share = Field(
+        default=Decimal("0"), description="Share of decided items sampled for review"
+    )
+
+
 Skill = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.:-]+$")]
 VendorShares = Annotated[
     dict[uuid.UUID, Annotated[int, Field(ge=1, le=100)]],
@@ -49,7 +92,7 @@ VendorShares = Annotated[
 ]
 
 
-class JobCreate(BaseModel):
+class JobCreate(QualityFields):
     model_config = ConfigDict(extra="forbid")
 
     name: LongName
@@ -89,9 +132,19 @@ class JobUpdate(BaseModel):
     required_skill: Skill | None = None
     max_skip_streak: int | None = Field(default=None, ge=1, le=1000)
     blind: bool | None = None
+    qc_target: Annotated[Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)] | None = None
+    max_overlap: int | None = Field(default=None, ge=1, le=MAX_DYNAMIC_OVERLAP)
+    early_stop_after: int | None = Field(default=None, ge=1)
+    min_gold: int | None = Field(default=None, ge=1, le=10_000)
+    min_gold_accuracy: Share | None = None
+    min_est_labels: int | None = Field(default=None, ge=1, le=100_000)
+    min_est_accuracy: Share | None = None
+    min_seconds_per_item: Annotated[Decimal, Field(gt=0, le=3600, decimal_places=2)] | None = None
+    on_pause: OnPause | None = None
+    review_rate: Share | None = None
 
 
-class JobOut(BaseModel):
+class JobOut(QualityFields):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

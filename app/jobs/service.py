@@ -12,14 +12,36 @@ from app.audit.service import apply_changes, record, record_update
 from app.auth.principal import Principal
 from app.errors import Conflict, InvalidInput
 from app.ingest.repository import lock_job
-from app.jobs.schemas import JobCreate, JobUpdate
+from app.jobs.schemas import JobCreate, JobUpdate, QualityFields
 from app.kit.pagination import PageParams, paginate
 from app.labeling.repository import sync_job_slots
 from app.models import Enterprise, EnterpriseKind, JobStatus, JobVendor, LabelingJob, Role
 from app.scoping import get_scoped, scoped_select
 
 _EDITORS = (Role.ENTERPRISE_ADMIN, Role.CLIENT_MEMBER)
-_NULLABLE = ("deadline", "required_skill")
+_NULLABLE = (
+    "deadline",
+    "required_skill",
+    "max_overlap",
+    "early_stop_after",
+    "min_gold_accuracy",
+    "min_est_accuracy",
+)
+_QUALITY_FIELDS = tuple(QualityFields.model_fields)
+
+
+def _check_quality(job: LabelingJob) -> None:
+    """Cross-field rules of the quality settings (also CHECKs in the database)."""
+    if job.max_overlap is not None and job.max_overlap < job.overlap:
+        raise InvalidInput(
+            f"max_overlap: must be at least the overlap ({job.overlap}), or null for no"
+            " dynamic overlap."
+        )
+    if job.early_stop_after is not None and job.early_stop_after > job.overlap:
+        raise InvalidInput(
+            f"early_stop_after: must be at most the overlap ({job.overlap}); an item cannot stop"
+            " after more labels than it gets."
+        )
 
 
 async def _check_vendors(session: AsyncSession, vendor_ids: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -83,9 +105,11 @@ async def create(session: AsyncSession, principal: Principal, body: JobCreate) -
         required_skill=body.required_skill,
         max_skip_streak=body.max_skip_streak,
         blind=body.blind,
+        **{f: getattr(body, f) for f in _QUALITY_FIELDS},
         created_by=principal.user_id,
         vendors=[JobVendor(vendor_id=v, share=body.vendor_shares.get(v, 1)) for v in vendor_ids],
     )
+    _check_quality(job)
     session.add(job)
     await session.flush()
     record(
@@ -139,6 +163,7 @@ async def update(
         raise InvalidInput(f"{nulls[0]}: may not be null.")
     old_overlap = job.overlap
     changes |= apply_changes(job, data)
+    _check_quality(job)
     if job.overlap != old_overlap:
         # Under the job's ingest lock: a dataset finishing now opens its slots with one k.
         await lock_job(session, job.id)

@@ -14,6 +14,7 @@ from typing import Any
 
 import procrastinate
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kit.storage import ObjectStore
@@ -67,13 +68,31 @@ async def run_worker(
 
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
-    ":queue, :task, 0, NULL, NULL, CAST(:args AS jsonb), NULL"
+    ":queue, :task, 0, NULL, CAST(:qlock AS text), CAST(:args AS jsonb), NULL"
     ")::procrastinate_job_to_defer_v1])) AS id"
 )
 
 
+async def defer_job_once(
+    session: AsyncSession, job_name: str, key: str, *, queue: str = "default", **payload: Any
+) -> int | None:
+    """Like ``defer_job``, unless a job with the same ``key`` is already waiting (procrastinate's
+    queueing lock); then nothing is queued and None is returned. A savepoint keeps the caller's
+    transaction usable when the lock is taken."""
+    try:
+        async with session.begin_nested():
+            return await defer_job(session, job_name, queue=queue, _queueing_lock=key, **payload)
+    except IntegrityError:
+        return None
+
+
 async def defer_job(
-    session: AsyncSession, job_name: str, *, queue: str = "default", **payload: Any
+    session: AsyncSession,
+    job_name: str,
+    *,
+    queue: str = "default",
+    _queueing_lock: str | None = None,
+    **payload: Any,
 ) -> int:
     """Queue ``job_name(**payload)`` inside the caller's transaction.
 
@@ -82,7 +101,8 @@ async def defer_job(
     it away too. No job for a change that never happened, no change without its job.
     """
     job_id = await session.scalar(
-        _DEFER, {"queue": queue, "task": job_name, "args": json.dumps(payload)}
+        _DEFER,
+        {"queue": queue, "task": job_name, "qlock": _queueing_lock, "args": json.dumps(payload)},
     )
     return int(job_id)
 

@@ -44,6 +44,13 @@ class OtherLabel(BaseModel):
     answer: Any
 
 
+class ReworkNote(BaseModel):
+    """Why an item is being labeled again: the QA reviewer's comment when rejecting it."""
+
+    item_id: int
+    note: str
+
+
 class AssignmentOut(BaseModel):
     id: int
     job_id: uuid.UUID
@@ -51,6 +58,7 @@ class AssignmentOut(BaseModel):
     items: list[ItemOut]
     draft: dict[str, Any] | None = None
     others: list[OtherLabel] | None = None
+    rework: list[ReworkNote] = Field(default_factory=list)
 
 
 class NoWorkReason(StrEnum):

@@ -33,6 +33,7 @@ from app.labeling.schemas import (
     NextRequest,
     NoWorkReason,
     OtherLabel,
+    ReworkNote,
     SkipOut,
     SkipRequest,
     SubmitOut,
@@ -42,6 +43,7 @@ from app.models import (
     Assignment,
     AssignmentState,
     EnterpriseKind,
+    ItemConsensus,
     JobStatus,
     Label,
     LabelingJob,
@@ -109,6 +111,12 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
             select(Label.item_id, Label.answer).where(Label.item_id.in_([i.id for i in items]))
         )
         others = [OtherLabel(item_id=r[0], answer=r[1]) for r in found]
+    notes = await session.execute(
+        select(ItemConsensus.item_id, ItemConsensus.rework_note).where(
+            ItemConsensus.item_id.in_([i.id for i in items]),
+            ItemConsensus.rework_note.is_not(None),
+        )
+    )
     return AssignmentOut(
         id=lease.assignment_id,
         job_id=lease.job_id,
@@ -116,6 +124,7 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
         items=items,
         draft=lease.draft,
         others=others,
+        rework=[ReworkNote(item_id=r[0], note=r[1] or "") for r in notes],
     )
 
 

@@ -1,4 +1,4 @@
-"""Who works on a job and how: labels, skips, skip-streak flags, pauses, leases held.
+"""Who works on a job and how: labels, skips, flags, pauses, leases held, and quality.
 
 Seen by the job's client and the park (everyone), a vendor's admins and QA leads (their own
 annotators) and an annotator (their own row): the flag reason is visible to all three sides.
@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.kit.pagination import Page, PageParams
 from app.models import EnterpriseKind, LabelingJob, Role
+from app.quality.consensus import wilson_interval
+from app.quality.rules import Counters, estimated_accuracy
 from app.scoping import get_scoped
 
 
@@ -32,7 +35,20 @@ class AnnotatorStanding(BaseModel):
     flag_reason: str | None
     paused: bool
     pause_reason: str | None
+    paused_at: datetime | None
     last_label_at: datetime | None
+    # Quality (app/quality): gold answers and how many were right, with a 95% Wilson interval;
+    # judged labels (items with a decided consensus) and how many agreed with it; the
+    # consensus model's accuracy estimate; labels faster than the job's minimum time.
+    gold_total: int
+    gold_correct: int
+    gold_accuracy: float | None
+    gold_accuracy_ci: tuple[float, float] | None = Field(description="95% Wilson interval")
+    judged: int
+    agreed: int
+    agreement: float | None = Field(description="Share of judged labels agreeing with consensus")
+    est_accuracy: float | None = Field(description="Consensus model's estimate, else agreement")
+    fast_labels: int
 
 
 _STANDING = """
@@ -50,17 +66,55 @@ SELECT p.annotator_id, u.display_name, p.vendor_id,
          WHERE l.job_id = :job AND l.annotator_id = p.annotator_id AND l.is_gold) AS gold_labels,
        p.skips, coalesce(ja.skip_streak, 0) AS skip_streak, p.held,
        ja.flagged_at, ja.flag_reason, coalesce(ja.paused, false) AS paused, ja.pause_reason,
+       ja.paused_at, coalesce(ja.gold_total, 0) AS gold_total,
+       coalesce(ja.gold_correct, 0) AS gold_correct, coalesce(ja.decided, 0) AS judged,
+       coalesce(ja.agreed, 0) AS agreed, ja.est_accuracy,
+       coalesce(ja.fast_labels, 0) AS fast_labels,
        (SELECT max(l.submitted_at) FROM labels l
          WHERE l.job_id = :job AND l.annotator_id = p.annotator_id) AS last_label_at,
        count(*) OVER () AS total
 FROM people p JOIN users u ON u.id = p.annotator_id
 LEFT JOIN job_annotators ja ON ja.job_id = :job AND ja.annotator_id = p.annotator_id
 {flagged}
-ORDER BY ja.flagged_at DESC NULLS LAST, u.display_name, p.annotator_id
+ORDER BY {order}, u.display_name, p.annotator_id
 LIMIT :limit OFFSET :offset
 """
 
 _VENDOR_STAFF = (Role.ENTERPRISE_ADMIN, Role.QA_LEAD)
+
+# Sort keys of the annotator table; quality sorts put the weakest (and unmeasured last) first.
+SORTS = {
+    "flagged": "ja.flagged_at DESC NULLS LAST",
+    "gold_accuracy": "ja.gold_correct::float8 / nullif(ja.gold_total, 0) ASC NULLS LAST",
+    "agreement": "ja.agreed::float8 / nullif(ja.decided, 0) ASC NULLS LAST",
+    "est_accuracy": "coalesce(ja.est_accuracy, ja.agreed::float8 / nullif(ja.decided, 0))"
+    " ASC NULLS LAST",
+    "labels": "labels DESC",
+    "name": "u.display_name",
+}
+
+
+def _with_quality(row: Any) -> AnnotatorStanding:
+    counters = Counters(
+        labels=row.labels,
+        fast_labels=row.fast_labels,
+        gold_total=row.gold_total,
+        gold_correct=row.gold_correct,
+        decided=row.judged,
+        agreed=row.agreed,
+        est_accuracy=row.est_accuracy,
+    )
+    return AnnotatorStanding.model_validate(
+        {
+            **row._mapping,
+            "gold_accuracy": row.gold_correct / row.gold_total if row.gold_total else None,
+            "gold_accuracy_ci": wilson_interval(row.gold_correct, row.gold_total)
+            if row.gold_total
+            else None,
+            "agreement": row.agreed / row.judged if row.judged else None,
+            "est_accuracy": estimated_accuracy(counters),
+        }
+    )
 
 
 async def job_standing(
@@ -70,6 +124,7 @@ async def job_standing(
     params: PageParams,
     *,
     flagged_only: bool = False,
+    sort: str = "flagged",
 ) -> Page[AnnotatorStanding]:
     job = await get_scoped(session, principal, LabelingJob, job_id, what="Job")
     who = ""
@@ -82,12 +137,14 @@ async def job_standing(
             who = "AND a.annotator_id = :me"
             args["me"] = principal.user_id
     sql = _STANDING.format(
-        who=who, flagged="WHERE ja.flagged_at IS NOT NULL" if flagged_only else ""
+        who=who,
+        flagged="WHERE ja.flagged_at IS NOT NULL" if flagged_only else "",
+        order=SORTS[sort],
     )
     rows = (await session.execute(text(sql), args)).all()
     total = int(rows[0].total) if rows else 0
     return Page[AnnotatorStanding](
-        items=[AnnotatorStanding.model_validate(dict(r._mapping)) for r in rows],
+        items=[_with_quality(r) for r in rows],
         total=total,
         limit=params.limit,
         offset=params.offset,

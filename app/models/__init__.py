@@ -23,6 +23,14 @@ from app.models.labeling import (
     SlotState,
     TaskSlot,
 )
+from app.models.quality import (
+    ConsensusState,
+    ItemConsensus,
+    JobQuality,
+    QcDirty,
+    Review,
+    ReviewAction,
+)
 from app.models.tenancy import Enterprise, Team, User
 
 __all__ = [
@@ -31,6 +39,7 @@ __all__ = [
     "AssignmentState",
     "AuditEvent",
     "Base",
+    "ConsensusState",
     "DataKind",
     "Dataset",
     "DatasetStatus",
@@ -40,13 +49,18 @@ __all__ = [
     "GoldAnswer",
     "IngestRejection",
     "Item",
+    "ItemConsensus",
     "JobAnnotator",
+    "JobQuality",
     "JobStatus",
     "JobVendor",
     "Label",
     "LabelStatus",
     "LabelingJob",
     "Locale",
+    "QcDirty",
+    "Review",
+    "ReviewAction",
     "Role",
     "Session",
     "SlotState",

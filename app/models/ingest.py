@@ -22,6 +22,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -185,6 +186,7 @@ class Task(Base):
             ["dataset_id", "job_id"], ["datasets.id", "datasets.job_id"], ondelete="CASCADE"
         ),
         CheckConstraint("first_item_id <= last_item_id AND item_count > 0", name="range"),
+        CheckConstraint("extra_slots BETWEEN -63 AND 63", name="extra_slots_range"),
         Index("ix_tasks_job", "job_id", "id"),
     )
 
@@ -198,4 +200,10 @@ class Task(Base):
     # Manifests are sharded (a few hundred objects for a big dataset, not one per task): this
     # task's line is in shard ``manifest_shard`` (``app.ingest.service.manifest_key``).
     manifest_shard: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Slots beyond (or below) the job's overlap for this task, set by quality control: dynamic
+    # overlap adds one for a low-confidence item, early stop and review rework move it too.
+    # ``brigade_task_k`` = overlap + extra_slots, within the 63 slots a task can have.
+    extra_slots: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, default=0, server_default="0"
+    )
     created_at: Mapped[datetime] = created_at()

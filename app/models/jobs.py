@@ -33,6 +33,8 @@ MAX_TASK_SIZE = 500
 MIN_LEASE_SECONDS = 30
 MAX_LEASE_SECONDS = 4 * 3600
 MAX_GOLD_RATE = "0.5"
+# Dynamic overlap may go beyond the overlap up to this many labels per item.
+MAX_DYNAMIC_OVERLAP = 30
 
 
 class LabelingJob(Base):
@@ -53,6 +55,24 @@ class LabelingJob(Base):
         ),
         CheckConstraint(f"gold_rate >= 0 AND gold_rate <= {MAX_GOLD_RATE}", name="gold_rate_range"),
         CheckConstraint("max_skip_streak >= 1", name="skip_streak_positive"),
+        CheckConstraint("qc_target > 0 AND qc_target <= 1", name="qc_target_range"),
+        CheckConstraint(
+            f"max_overlap IS NULL OR max_overlap BETWEEN overlap AND {MAX_DYNAMIC_OVERLAP}",
+            name="max_overlap_range",
+        ),
+        CheckConstraint(
+            "early_stop_after IS NULL OR early_stop_after BETWEEN 1 AND overlap",
+            name="early_stop_range",
+        ),
+        CheckConstraint("min_gold >= 1 AND min_est_labels >= 1", name="qc_minimums"),
+        CheckConstraint(
+            "(min_gold_accuracy IS NULL OR min_gold_accuracy BETWEEN 0 AND 1)"
+            " AND (min_est_accuracy IS NULL OR min_est_accuracy BETWEEN 0 AND 1)",
+            name="qc_thresholds",
+        ),
+        CheckConstraint("min_seconds_per_item > 0", name="min_seconds_positive"),
+        CheckConstraint("review_rate >= 0 AND review_rate <= 1", name="review_rate_range"),
+        CheckConstraint("on_pause IN ('keep', 'discount', 'review')", name="on_pause_values"),
         UniqueConstraint("client_id", "name"),
         Index("ix_labeling_jobs_status", "status"),
     )
@@ -94,6 +114,34 @@ class LabelingJob(Base):
     )
     blind: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=True, server_default=true()
+    )
+    # Quality control (app/quality, docs/quality.md). An item is decided when its consensus
+    # confidence reaches qc_target; below it after its k labels it gets one more annotator, up
+    # to max_overlap (NULL: never beyond the overlap); with early_stop_after set, an item that
+    # reaches the target after that many labels stops there. Annotators are paused on the job
+    # when their gold accuracy (after min_gold gold items) or estimated accuracy (after
+    # min_est_labels decided labels) falls below the thresholds (NULL: rule off); on_pause says
+    # what happens to their labels still pending. Labels faster than min_seconds_per_item are
+    # counted as suspicious; review_rate is the share of decided items sampled for review.
+    qc_target: Mapped[Decimal] = mapped_column(
+        Numeric(4, 3), nullable=False, default=Decimal("0.8"), server_default="0.8"
+    )
+    max_overlap: Mapped[int | None] = mapped_column(Integer)
+    early_stop_after: Mapped[int | None] = mapped_column(Integer)
+    min_gold: Mapped[int] = mapped_column(Integer, nullable=False, default=5, server_default="5")
+    min_gold_accuracy: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    min_est_labels: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=20, server_default="20"
+    )
+    min_est_accuracy: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    min_seconds_per_item: Mapped[Decimal] = mapped_column(
+        Numeric(8, 2), nullable=False, default=Decimal("1"), server_default="1"
+    )
+    on_pause: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="review", server_default="review"
+    )
+    review_rate: Mapped[Decimal] = mapped_column(
+        Numeric(4, 3), nullable=False, default=Decimal("0"), server_default="0"
     )
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL")

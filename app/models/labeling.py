@@ -25,6 +25,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Identity,
@@ -215,6 +216,13 @@ class Label(Base):
         default=LabelStatus.PENDING,
         server_default=LabelStatus.PENDING.value,  # submit inserts with set-based SQL
     )
+    # Quality control (app/quality): whether the label counts in the item's consensus (false
+    # once a review rejected it or its author was paused with discounting), and whether it
+    # agrees with the decided consensus, or for a gold item with the known answer.
+    counted: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=sql_text("true")
+    )
+    agrees: Mapped[bool | None] = mapped_column(Boolean)
     # Measured by the workstation: time the annotator was actually working (idle excluded).
     active_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -224,10 +232,22 @@ class Label(Base):
 
 
 class JobAnnotator(Base):
-    """An annotator's standing on one job: skip streak, flags, and (later) quality pauses."""
+    """An annotator's standing on one job: skip streak, flags, quality figures and pauses.
+
+    The quality counters are maintained by quality control from the labels' ``agrees`` flags
+    (deltas applied in the transaction that changes the flags), so they always equal a recount.
+    """
 
     __tablename__ = "job_annotators"
-    __table_args__ = (CheckConstraint("skip_streak >= 0 AND skips >= 0", name="counts"),)
+    __table_args__ = (
+        CheckConstraint("skip_streak >= 0 AND skips >= 0", name="counts"),
+        CheckConstraint(
+            "gold_correct BETWEEN 0 AND gold_total AND agreed BETWEEN 0 AND decided"
+            " AND fast_labels >= 0 AND labels >= 0",
+            name="quality_counts",
+        ),
+        CheckConstraint("est_accuracy BETWEEN 0 AND 1", name="est_accuracy_range"),
+    )
 
     job_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("labeling_jobs.id", ondelete="CASCADE"), primary_key=True
@@ -243,3 +263,16 @@ class JobAnnotator(Base):
         Boolean, nullable=False, default=False, server_default=false()
     )
     pause_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Labels submitted on the job (gold included), and those faster than the job's minimum.
+    labels: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    fast_labels: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    gold_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    gold_correct: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    # Labels on items whose consensus is decided, and how many of them agree with it.
+    decided: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    agreed: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # From the job's Dawid-Skene model (classification jobs): expected share of correct answers.
+    est_accuracy: Mapped[float | None] = mapped_column(Float)
