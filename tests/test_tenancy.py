@@ -53,6 +53,7 @@ UNSCOPED = {
     ("POST", "/api/v1/uploads"): "mints an upload URL under the caller's own enterprise prefix",
     ("PUT", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
     ("POST", "/api/v1/labeling/next"): "serves jobs admitting the caller's vendor (tests/labeling)",
+    ("GET", "/api/v1/labeling/standing"): "the caller's own standing only (tests/quality)",
 }
 
 

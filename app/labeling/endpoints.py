@@ -23,11 +23,19 @@ from app.labeling.schemas import (
     SubmitOut,
     SubmitRequest,
 )
+from app.labeling.standing import MyStanding, my_standing
 
 router = APIRouter(prefix="/labeling", tags=["labeling"])
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "The lease is gone (see detail)"}
 }
+
+
+@router.get("/standing", response_model=list[MyStanding], operation_id="my_standing")
+async def standing(principal: CurrentPrincipal, session: DbSession) -> list[MyStanding]:
+    """Your standing on the running jobs you have worked on: labels, accuracy on gold items
+    (with a 95% interval), and any flag or pause with its reason."""
+    return await my_standing(session, principal)
 
 
 @router.post("/next", response_model=NextOut, operation_id="next_assignment")

@@ -149,3 +149,49 @@ async def job_standing(
         limit=params.limit,
         offset=params.offset,
     )
+
+
+class MyStanding(BaseModel):
+    """The caller's own standing on one job: what the workstation's session panel shows."""
+
+    job_id: uuid.UUID
+    job_name: str
+    labels: int
+    gold_total: int
+    gold_correct: int
+    gold_accuracy: float | None
+    gold_accuracy_ci: tuple[float, float] | None
+    flagged_at: datetime | None
+    flag_reason: str | None
+    paused: bool
+    pause_reason: str | None
+    paused_at: datetime | None
+
+
+_MINE = """
+SELECT ja.job_id, j.name AS job_name, ja.labels, ja.gold_total, ja.gold_correct,
+       ja.flagged_at, ja.flag_reason, ja.paused, ja.pause_reason, ja.paused_at
+FROM job_annotators ja JOIN labeling_jobs j ON j.id = ja.job_id
+WHERE ja.annotator_id = :me AND j.status IN ('running', 'paused')
+ORDER BY ja.paused DESC, j.name
+"""
+
+
+async def my_standing(session: AsyncSession, principal: Principal) -> list[MyStanding]:
+    """An annotator's standing on every running job they have worked on: labels, gold
+    accuracy (with its 95% interval), flags and pauses with their reasons."""
+    if principal.user_id is None:
+        return []
+    rows = (await session.execute(text(_MINE), {"me": principal.user_id})).all()
+    return [
+        MyStanding.model_validate(
+            {
+                **r._mapping,
+                "gold_accuracy": r.gold_correct / r.gold_total if r.gold_total else None,
+                "gold_accuracy_ci": wilson_interval(r.gold_correct, r.gold_total)
+                if r.gold_total
+                else None,
+            }
+        )
+        for r in rows
+    ]

@@ -112,6 +112,9 @@ class Judge:
         self.schema = schema
         self.classes = [label.name for label in schema.labels]
         self.model = model if model is not None and list(model.classes) == self.classes else None
+        # Before a fit, every annotator is the same 75% one (built once per batch, not per item).
+        self._posterior_model = self.model or symmetric_model(self.classes)
+        self._binary = symmetric_model(["no", "yes"])
         self.reliability = reliability or {}
 
     @property
@@ -138,8 +141,9 @@ class Judge:
     # ---------------------------------------------------------------- classification
 
     def _single(self, votes: Sequence[Vote]) -> Verdict:
-        model = self.model or symmetric_model(self.classes)
-        posterior = model.posterior([(v.annotator_id, v.answer["label"]) for v in votes])
+        posterior = self._posterior_model.posterior(
+            [(v.annotator_id, v.answer["label"]) for v in votes]
+        )
         best = int(np.argmax(posterior))  # ties: the class listed first in the schema
         label = self.classes[best]
         return Verdict(
@@ -151,7 +155,7 @@ class Judge:
         )
 
     def _multi(self, votes: Sequence[Vote]) -> Verdict:
-        binary = symmetric_model(["no", "yes"])
+        binary = self._binary
         chosen: list[str] = []
         confidence = 1.0
         for name in self.classes:

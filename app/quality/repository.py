@@ -33,16 +33,18 @@ async def dirty_jobs(session: AsyncSession) -> list[uuid.UUID]:
 
 _CLAIM = DriverSQL("""
 DELETE FROM qc_dirty d USING (
-    SELECT id FROM qc_dirty WHERE job_id = :job ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED
+    SELECT id FROM qc_dirty WHERE job_id = :job AND id > :after
+    ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED
 ) c
 WHERE d.id = c.id
-RETURNING d.item_id, d.label_id
+RETURNING d.id, d.item_id, d.label_id
 """)
 
 
-async def claim(session: AsyncSession, job_id: uuid.UUID, limit: int) -> list[Any]:
-    """Take up to ``limit`` inbox rows of the job; they are gone when the transaction commits."""
-    return await fetch(session, _CLAIM, {"job": job_id, "limit": limit})
+async def claim(session: AsyncSession, job_id: uuid.UUID, limit: int, after: int = 0) -> list[Any]:
+    """Take up to ``limit`` inbox rows of the job with ids above ``after``; they are gone when
+    the transaction commits."""
+    return await fetch(session, _CLAIM, {"job": job_id, "limit": limit, "after": after})
 
 
 async def mark_dirty(session: AsyncSession, job_id: uuid.UUID, item_ids: Sequence[int]) -> None:

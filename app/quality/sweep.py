@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -41,17 +42,25 @@ def settings_of(job: LabelingJob) -> Settings:
     )
 
 
-async def process_job(session: AsyncSession, job_id: uuid.UUID, limit: int = BATCH) -> int:
-    """Judge one batch of the job's changed items; returns the inbox rows consumed (0 when
-    there was nothing to do or another sweeper holds the job)."""
+@dataclass(frozen=True)
+class Batch:
+    rows: int  # inbox rows consumed: 0 when there was nothing to do or the job was busy
+    last_id: int  # the highest inbox id consumed (where the next claim may start)
+
+
+async def process_job(
+    session: AsyncSession, job_id: uuid.UUID, limit: int = BATCH, after: int = 0
+) -> Batch:
+    """Judge one batch of the job's changed items (inbox rows with ids above ``after``)."""
     if not await repo.try_lock_job(session, job_id):
-        return 0
-    inbox = await repo.claim(session, job_id, limit)
+        return Batch(0, after)
+    inbox = await repo.claim(session, job_id, limit, after)
     if not inbox:
-        return 0
+        return Batch(0, after)
+    done = Batch(len(inbox), max(r.id for r in inbox))
     job = await session.get(LabelingJob, job_id)
     if job is None:  # deleted meanwhile: its inbox rows go with it
-        return len(inbox)
+        return done
     items = sorted({r.item_id for r in inbox})
     new_labels = {r.label_id for r in inbox if r.label_id is not None}
     labels = await repo.labels_of(session, items)
@@ -132,7 +141,7 @@ async def process_job(session: AsyncSession, job_id: uuid.UUID, limit: int = BAT
     changed += await repo.stop_tasks_early(session, sorted(stop - extend))
     await sync_task_slots(session, changed)
     await out.save(session, job)
-    return len(inbox)
+    return done
 
 
 def _by_item(rows: Iterable[Any]) -> Iterable[tuple[int, list[Any]]]:
@@ -152,11 +161,16 @@ async def sweep(session_factory: Any, *, max_batches: int = 100) -> int:
     async with session_factory() as session:
         jobs = await repo.dirty_jobs(session)
     for job_id in jobs:
+        # Each claim starts after the last one: the index scan does not walk the rows this run
+        # already deleted (dead until vacuumed). A row committed late with a lower id is left
+        # for the next run, which starts from the beginning again.
+        after = 0
         for _ in range(max_batches):
             async with session_factory() as session, session.begin():
-                done = await process_job(session, job_id)
-            total += done
-            if done == 0:
+                batch = await process_job(session, job_id, after=after)
+            total += batch.rows
+            after = batch.last_id
+            if batch.rows == 0:
                 break
     return total
 

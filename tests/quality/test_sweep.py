@@ -225,3 +225,21 @@ async def test_refit_learns_who_is_reliable(park: Park, db: AsyncSession) -> Non
     await _sweep(park.app)  # the refit queued every item for judging again
     rows = await _consensus(db, job_id)
     assert all(r.method == "dawid_skene" for r in rows)
+
+
+async def test_annotators_see_their_own_standing(park: Park, db: AsyncSession) -> None:
+    job_id = park.job.id
+    await _configure(db, park, gold_rate=0.5, min_gold=1, min_gold_accuracy=0.9)
+    await make_dataset(db, park.job, ["金标"], gold_answers=[NEG])
+    await db.commit()
+    a, other = await park.annotator(db), await park.annotator(db)
+    while (assignment := await a.next_assignment()) is not None:
+        await a.submit(assignment, POS)
+        await _sweep(park.app)
+    (mine,) = (await a.http.get("/api/v1/labeling/standing")).json()
+    assert mine["job_id"] == str(job_id)
+    assert mine["gold_total"] == 1
+    assert mine["gold_correct"] == 0
+    assert mine["paused"]
+    assert "gold accuracy 0%" in mine["pause_reason"]
+    assert (await other.http.get("/api/v1/labeling/standing")).json() == []
