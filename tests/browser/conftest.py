@@ -11,20 +11,28 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
+import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import StorageSettings
+from app.demo.service import load_demo
+from app.kit.storage import LocalObjectStore
 from app.main import UI_DIST
-from app.models import DataKind, EnterpriseKind, Item, JobStatus, User
+from app.models import DataKind, Enterprise, EnterpriseKind, Item, JobStatus, User
 from tests.conftest import TEST_SECRET
 from tests.factories import (
     make_dataset,
@@ -47,6 +55,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_SECONDS = 30
+# Screenshots for docs/screenshots are written only when asked: BRIGADE_SCREENSHOTS=1.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 # Generous for a loaded CI machine; a passing run waits milliseconds on each.
 TIMEOUT_MS = 10_000
 
@@ -134,7 +145,7 @@ async def browser(base_url: str) -> AsyncIterator[Browser]:
 @pytest.fixture
 async def context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
     """A fresh profile per test: no cookies, no stored locale (the app starts in zh-CN)."""
-    ctx = await browser.new_context(base_url=base_url, locale="zh-CN")
+    ctx = await browser.new_context(base_url=base_url, locale="zh-CN", viewport=VIEWPORT)
     ctx.set_default_timeout(TIMEOUT_MS)
     yield ctx
     await ctx.close()
@@ -153,7 +164,7 @@ async def sign_in(db: AsyncSession, context: BrowserContext, base_url: str, user
 
 
 async def arrange_text_job(
-    db: AsyncSession, schema: dict[str, Any], texts: list[str]
+    db: AsyncSession, schema: dict[str, Any], texts: list[str], **job_fields: Any
 ) -> tuple[User, list[Item]]:
     """A running text job (no gold) open to one vendor, and an annotator of that vendor."""
     client = await make_enterprise(db, EnterpriseKind.CLIENT)
@@ -166,8 +177,125 @@ async def arrange_text_job(
         data_kind=DataKind.TEXT,
         status=JobStatus.RUNNING,
         gold_rate=0,
+        **job_fields,
     )
     _, items = await make_dataset(db, job, texts)
     user = await make_user(db, vendor)
     await db.commit()
     return user, items
+
+
+async def shot(page: Page, name: str, *, top: bool = True) -> None:
+    """Save ``docs/screenshots/<name>.png`` (1280 x 800; scrolled to the top unless ``top`` is
+    false) when BRIGADE_SCREENSHOTS=1; otherwise nothing, so a normal run leaves the docs alone."""
+    if os.environ.get("BRIGADE_SCREENSHOTS") != "1":
+        return
+    if top:
+        await page.evaluate("window.scrollTo(0, 0)")
+    # No blinking caret or running countdown animation in the picture.
+    await page.add_style_tag(content="*{caret-color:transparent!important}")
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@asynccontextmanager
+async def api_as(db: AsyncSession, base_url: str, user: User) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the browser server signed in as ``user`` (another annotator's work)."""
+    secret = await make_session_cookie(db, user)
+    await db.commit()
+    async with httpx.AsyncClient(
+        base_url=base_url,
+        cookies={"brigade_session": secret},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    ) as client:
+        yield client
+
+
+def png(width: int, height: int) -> bytes:
+    """An RGB PNG with a gradient (no imaging library needed)."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 128))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def server_store(server_dir: Path, base_url: str) -> LocalObjectStore:
+    """The browser server's object store (same directory, same settings)."""
+    root = server_dir / "data" / StorageSettings().local_root
+    return LocalObjectStore(root, signing_key=TEST_SECRET.encode(), public_url=base_url)
+
+
+@pytest.fixture
+async def demo(app: FastAPI, server_store: LocalObjectStore) -> dict[str, str]:
+    """The demo park (``brigade demo``) in the test database, its images in the browser
+    server's store; the demo accounts' passwords by email."""
+    await server_store.ensure_ready()
+    accounts = await load_demo(app.state.sessionmaker, server_store)
+    return {email: password for email, _, password in accounts}
+
+
+async def arrange_image_job(
+    db: AsyncSession,
+    store: LocalObjectStore,
+    schema: dict[str, Any],
+    size: tuple[int, int],
+    **job_fields: Any,
+) -> tuple[User, Item]:
+    """A running image job with one item whose image (``size`` pixels) really is in the store,
+    and an annotator who may label it."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    job_row = await make_job(
+        db,
+        client,
+        [vendor],
+        label_schema=schema,
+        status=JobStatus.RUNNING,
+        gold_rate=0,
+        **job_fields,
+    )
+    _, (item,) = await make_dataset(db, job_row, images=1)
+    await store.ensure_ready()
+    stored = await store.put_bytes(png(*size), "image/png")
+    item.object_key, (item.width, item.height) = stored.key, size
+    user = await make_user(db, vendor)
+    await db.commit()
+    return user, item
+
+
+async def colleague(db: AsyncSession, user: User) -> User:
+    """Another annotator of ``user``'s vendor (someone whose labels ``user`` may see)."""
+    vendor = await db.get(Enterprise, user.enterprise_id)
+    assert vendor is not None
+    other = await make_user(db, vendor)
+    await db.commit()
+    return other
+
+
+async def label_through_api(
+    db: AsyncSession, base_url: str, user: User, job_id: object, answer: Any
+) -> None:
+    """``user`` leases the next item of the job and submits ``answer`` for it."""
+    async with api_as(db, base_url, user) as http:
+        r = await http.post("/api/v1/labeling/next", json={"job_id": str(job_id)})
+        assignment = r.json()["assignment"]
+        assert assignment is not None, r.text
+        body = {
+            "submission_id": str(uuid.uuid4()),
+            "labels": [{"item_id": it["id"], "answer": answer} for it in assignment["items"]],
+            "active_ms": 1000,
+        }
+        r = await http.post(f"/api/v1/labeling/assignments/{assignment['id']}/submit", json=body)
+        assert r.status_code == 200, r.text

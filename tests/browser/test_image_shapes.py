@@ -7,72 +7,25 @@ through the server's signed URL. Answers are checked in the database, in image p
 
 from __future__ import annotations
 
-import os
-import struct
-import zlib
-from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.async_api import BrowserContext, FloatRect, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import StorageSettings
 from app.kit.storage import LocalObjectStore
-from app.models import EnterpriseKind, Item, JobStatus, Label, User
-from tests.browser.conftest import sign_in
-from tests.conftest import TEST_SECRET
-from tests.factories import make_dataset, make_enterprise, make_job, make_user
+from app.models import Item, Label, User
+from tests.browser.conftest import arrange_image_job, shot, sign_in
 
 WIDTH, HEIGHT = 400, 300
 CAR_PERSON = [{"name": "car"}, {"name": "person"}]
 TOLERANCE_PX = 3
 
 
-def png(width: int, height: int) -> bytes:
-    """An RGB PNG with a gradient (no imaging library needed)."""
-    rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 128))
-        for y in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-@pytest.fixture
-def server_store(server_dir: Path, base_url: str) -> LocalObjectStore:
-    """The browser server's object store (same directory, same settings)."""
-    root = server_dir / "data" / StorageSettings().local_root
-    return LocalObjectStore(root, signing_key=TEST_SECRET.encode(), public_url=base_url)
-
-
 async def arrange(
     db: AsyncSession, store: LocalObjectStore, schema: dict[str, Any]
 ) -> tuple[User, Item]:
-    """A running image job with one item whose image really is in the store."""
-    client = await make_enterprise(db, EnterpriseKind.CLIENT)
-    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
-    job = await make_job(
-        db, client, [vendor], label_schema=schema, status=JobStatus.RUNNING, gold_rate=0
-    )
-    _, (item,) = await make_dataset(db, job, images=1)
-    await store.ensure_ready()
-    stored = await store.put_bytes(png(WIDTH, HEIGHT), "image/png")
-    item.object_key, item.width, item.height = stored.key, WIDTH, HEIGHT
-    user = await make_user(db, vendor)
-    await db.commit()
-    return user, item
+    return await arrange_image_job(db, store, schema, (WIDTH, HEIGHT))
 
 
 async def open_image(page: Page) -> FloatRect:
@@ -114,7 +67,6 @@ async def test_draw_a_box_with_the_mouse(
 
     user, item = await arrange(db, server_store, {"kind": "image_boxes", "labels": CAR_PERSON})
     await sign_in(db, context, base_url, user)
-    await page.set_viewport_size({"width": 1280, "height": 800})
     img = await open_image(page)
 
     await page.keyboard.press("2")  # person, then back to car: the last choice counts
@@ -137,8 +89,7 @@ async def test_draw_a_box_with_the_mouse(
 
     await drag(50, 40, 250, 200)
     await expect(stage).to_have_attribute("data-shapes", "1")
-    if os.environ.get("BRIGADE_SCREENSHOTS") == "1":
-        await page.screenshot(path="docs/screenshots/workstation-boxes.png")
+    await shot(page, "workstation-boxes", top=False)
     await page.keyboard.press("Enter")
 
     await expect(page.locator("#work-empty")).to_be_visible()  # that was the only item

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling.checker import check
 from app.models import Item, Label
-from tests.browser.conftest import arrange_text_job, sign_in
+from tests.browser.conftest import arrange_text_job, shot, sign_in
 from tests.factories import TEXT_CLASSES
 
 TEXTS = ["质量很好", "物流太慢了", "包装破损", "颜色和图片一样", "客服态度好", "尺码偏小"]
@@ -64,3 +64,61 @@ async def test_offline_submissions_are_queued_then_sent_exactly_once(
     assert all(label.answer == {"label": "positive"} for label in labels)
     report = await check(db, job_id)
     assert report.ok, report.summary()
+
+
+async def test_leaving_and_coming_back_offline_restores_the_item_and_its_draft(
+    db: AsyncSession, context: BrowserContext, page: Page, base_url: str
+) -> None:
+    """The held leases and the drafts live in IndexedDB, so a new workstation page without
+    network (here: away to the home page and back, all offline) goes on where it was.
+
+    A full reload without network cannot be tested: nothing serves index.html offline (no
+    service worker) and the shell's boot needs /api/v1/auth/me."""
+    user, items = await arrange_text_job(db, TEXT_CLASSES, TEXTS)
+    item_by_text: dict[str, Item] = {item.text or "": item for item in items}
+    await sign_in(db, context, base_url, user)
+    await page.goto("/work")
+    workstation = page.locator(".workstation")
+    text = page.locator(".item-text")
+    await expect(text).to_have_count(1)
+    await expect(workstation).to_have_attribute("data-prefetched", "2")
+
+    await context.set_offline(True)
+    first = await text.inner_text()
+    await page.keyboard.press("1")
+    await page.keyboard.press("Enter")
+    await expect(workstation).to_have_attribute("data-pending", "1")
+    await expect(text).not_to_have_text(first)
+    second = await text.inner_text()
+    await page.keyboard.press("2")  # a draft the server cannot get: kept on this device
+    await expect(page.locator(".work-bar")).to_contain_text("草稿已保存在本机")
+
+    await page.locator('nav a[href="/"]').click()
+    await expect(page.locator(".workstation")).to_have_count(0)
+    await page.locator('nav a[href="/work"]').click()
+
+    await expect(text).to_have_text(second)
+    negative = page.locator('.label-btn[data-label="negative"]')
+    await expect(negative).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator(".work-bar")).to_contain_text("草稿已保存在本机")
+    await expect(workstation).to_have_attribute("data-pending", "1")
+    await expect(workstation).to_have_attribute("data-prefetched", "1")
+    await expect(workstation).to_have_attribute("data-online", "false")
+    # What is pending is listed, one line per submission.
+    pending = page.locator(".pending-list li")
+    await expect(pending).to_have_count(1)
+    await expect(pending).to_contain_text("任务 #")
+    await shot(page, "workstation-offline-pending")
+
+    await context.set_offline(False)
+    await expect(workstation).to_have_attribute("data-pending", "0", timeout=FLUSH_TIMEOUT_MS)
+    await page.keyboard.press("Enter")  # the restored item, with its restored answer
+    await expect(text).not_to_have_text(second)
+
+    await db.commit()
+    labels = list(await db.scalars(select(Label).where(Label.annotator_id == user.id)))
+    got = {label.item_id: label.answer for label in labels}
+    assert got == {
+        item_by_text[first].id: {"label": "positive"},
+        item_by_text[second].id: {"label": "negative"},
+    }

@@ -18,8 +18,12 @@
  * drawn with Annotorious (src/work/shape-editor.ts, loaded only for those jobs; the conversion to
  * answers in image pixels is src/work/shapes.ts). For shapes the class keys choose the class of
  * the next shape and relabel the selected one; Delete/Backspace removes the selected shape.
- * Next for shapes: zoom/pan on large images, undo/redo (Annotorious has an undo stack; wire it to
- * the keys and the draft), a list of the drawn shapes.
+ * Images zoom and pan (src/work/zoom-view.ts: wheel, + − 0, arrows, Space- or middle-drag);
+ * Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo the active item's answer (src/work/undo.ts).
+ * Jobs that are not blind show the other annotators' labels read-only (src/work/others.ts).
+ *
+ * Without network on load (or on coming back to this page) the workstation restores the leases
+ * it held and their drafts from this device (src/work/stash.ts).
  */
 import { ApiError, isAbort } from "../api/client";
 import { api } from "../api/endpoints";
@@ -28,14 +32,19 @@ import { t } from "../i18n";
 import type { PageFactory } from "../ui/page";
 import { ActiveClock } from "../work/activity";
 import { createDraftSaver } from "../work/draft";
+import { historyCommand, type HistoryCommand } from "../work/history";
 import { createHolding, MAX_HOLDING } from "../work/holding";
+import { viewKey } from "../work/keys";
 import { buildAnswer, chooseLabel, emptyWork, isClassification, isShapeKind, isSupported, labelTitle, shortcutMap, workFromAnswer, type ItemWork } from "../work/labels";
 import { createOfflineQueue } from "../work/offline";
 import { shouldQueue, type NewSubmission } from "../work/queue";
 import { workstationView, type WorkActions } from "../work/screens";
-import { mountShapeEditor, type ShapeEditor } from "../work/shape-editor";
 import { addSpan, selectionToRange, sliceCodePoints } from "../work/spans";
+import { createStages } from "../work/stages";
+import { createResume } from "../work/resume";
 import { getJob, newWorkState } from "../work/state";
+import { startingDraft, Stash } from "../work/stash";
+import { createItemUndo } from "../work/undo";
 
 const workPage: PageFactory = (ctx) => {
   const jobFilter = ctx.query.get("job") || undefined;
@@ -48,14 +57,28 @@ const workPage: PageFactory = (ctx) => {
     userId,
     onResume: () => {
       if (state.phase === "offline") void loadNext();
-      else if (state.phase === "working") void holding.topUp();
+      else if (state.phase === "working") {
+        if (state.draft === "local") draft.schedule(); // the server has not seen this draft yet
+        void holding.topUp();
+      }
     },
   });
-  const holding = createHolding({ ctx, state, clock, jobFilter, onLeaseLost: leaseLost });
-  const draft = createDraftSaver(ctx, state);
-  /** Box/polygon editors of the shown items, and the stable ref callbacks of their hosts. */
-  const editors = new Map<number, ShapeEditor>();
-  const shapeHosts = new Map<string, (el: Element | undefined) => void>();
+  const holding = createHolding({ ctx, state, clock, jobFilter, onLeaseLost: leaseLost, onHeld: () => resume.keep() });
+  // No IndexedDB (some private modes): nothing is kept on the device; the server still is.
+  const stashReady: Promise<Stash | null> = Stash.open().catch(() => null);
+  const draft = createDraftSaver(ctx, state, userId, stashReady);
+  const resume = createResume({ ctx, state, userId, stash: stashReady, queue });
+  const undo = createItemUndo(state);
+  const stages = createStages({
+    state,
+    onShapes: (itemId, work) => setWork(itemId, work, "shapes"),
+    onBroken: (itemId) => {
+      state.brokenImages.add(itemId);
+      state.skipReason = "bad_data";
+      ctx.update();
+    },
+    update: () => ctx.update(),
+  });
 
   /** Re-render, then run `fn` (the shell renders in a microtask queued by update()). */
   function afterRender(fn: () => void): void {
@@ -79,7 +102,7 @@ const workPage: PageFactory = (ctx) => {
     // Send what is queued first: those leases are still ours and must not come back as "new".
     await queue.flush();
     if (ctx.signal.aborted) return;
-    if (state.pending > 0 && !state.reachable) return goOffline();
+    if (state.pending > 0 && !state.reachable) return unreachable();
     try {
       // Queued but unsent assignments are still leased to us: don't get them handed back.
       const held = state.pendingIds.slice(0, MAX_HOLDING - 1);
@@ -90,17 +113,26 @@ const workPage: PageFactory = (ctx) => {
       queue.reached();
       await show(next);
     } catch (err) {
-      if (!ctx.signal.aborted && shouldQueue(err)) return goOffline();
+      if (!ctx.signal.aborted && shouldQueue(err)) return unreachable();
       fail(err);
     }
+  }
+
+  /** No network for a new lease: go on with leases this device kept (a reload, a page change), else wait. */
+  async function unreachable(): Promise<void> {
+    state.reachable = false;
+    if (!state.assignment && (await resume.restore(show))) return;
+    goOffline();
   }
 
   /** No work to show and no network to lease more: wait (the retry timer and `online` resume). */
   function goOffline(): void {
     draft.cancel();
+    stages.drop();
     state.assignment = null;
     state.reachable = false;
     state.phase = "offline";
+    resume.keep();
     queue.scheduleRetry();
     ctx.update();
   }
@@ -117,30 +149,36 @@ const workPage: PageFactory = (ctx) => {
     state.skipOpen = false;
     const a = next.assignment;
     if (!a) {
+      stages.drop();
       state.assignment = null;
       state.phase = "empty";
       state.reason = next.reason;
+      resume.keep();
       ctx.update();
       return;
     }
-    const job = await getJob(a.job_id, ctx.signal);
+    const [job, local] = await Promise.all([getJob(a.job_id, ctx.signal), draft.local(a.id)]);
+    const start = startingDraft(a.draft, local);
     state.prefetched = state.prefetched.filter((p) => p.id !== a.id);
     state.job = job;
     state.assignment = a;
     const schema = job.label_schema;
     const size = (it: WorkItem) => (it.width && it.height ? { width: it.width, height: it.height } : undefined);
-    state.works = new Map(a.items.map((it) => [it.id, workFromAnswer(schema, a.draft?.[String(it.id)], size(it))]));
+    state.works = new Map(a.items.map((it) => [it.id, workFromAnswer(schema, start.answers?.[String(it.id)], size(it))]));
+    state.histories.clear();
     // Shapes: the first class is chosen until the annotator picks another.
     const first = schema.labels[0]?.name;
     if (isShapeKind(schema) && first) for (const w of state.works.values()) w.labels = [first];
-    dropEditors();
+    stages.drop();
     state.activeItem = 0;
     state.brokenImages.clear();
     state.shownAt = new Date().toISOString();
     state.leaseUntil = Date.parse(a.lease_expires_at);
     state.submissionId = crypto.randomUUID();
-    state.draft = a.draft ? "saved" : "idle";
+    state.draft = start.local ? "local" : a.draft ? "saved" : "idle";
     state.phase = "working";
+    resume.keep();
+    if (start.local && state.reachable) draft.schedule(); // the server has not seen this draft yet
     clock.reset(Date.now());
     holding.scheduleHeartbeat();
     afterRender(() => document.getElementById("work-item")?.focus({ preventScroll: true }));
@@ -149,11 +187,23 @@ const workPage: PageFactory = (ctx) => {
 
   // ---- answering ---------------------------------------------------------------------------
 
-  function setWork(itemId: number, work: ItemWork): void {
+  /** Change an item's work: recorded for undo (`key`: one step per gesture), saved as a draft. */
+  function setWork(itemId: number, work: ItemWork, key?: string): void {
+    undo.record(itemId, state.works.get(itemId) ?? emptyWork(), work, key);
     state.works.set(itemId, work);
     state.actionError = null;
     draft.schedule();
     ctx.update();
+  }
+
+  function history(itemId: number, command: HistoryCommand): void {
+    const work = undo.apply(itemId, command);
+    if (!work) return say(t(command === "undo" ? "work.nothingToUndo" : "work.nothingToRedo"));
+    state.works.set(itemId, work);
+    if (state.job && isShapeKind(state.job.label_schema)) stages.editor(itemId)?.setShapes(work);
+    state.actionError = null;
+    draft.schedule();
+    say(t(command === "undo" ? "work.undone" : "work.redone"));
   }
 
   function pick(item: WorkItem, name: string): void {
@@ -167,7 +217,7 @@ const workPage: PageFactory = (ctx) => {
     if (isShapeKind(schema)) {
       if (!schema.labels.some((l) => l.name === name)) return;
       state.works.set(item.id, { ...work, labels: [name] });
-      editors.get(item.id)?.relabelSelected(name); // syncs (and saves a draft) when one was selected
+      stages.editor(item.id)?.relabelSelected(name); // syncs (and saves a draft) when one was selected
       ctx.update();
       return;
     }
@@ -198,53 +248,9 @@ const workPage: PageFactory = (ctx) => {
     return selectionToRange(item.text ?? "", utf16(range.startContainer, range.startOffset), utf16(range.endContainer, range.endOffset));
   }
 
-  // ---- boxes and polygons --------------------------------------------------------------------
-
-  function dropEditors(): void {
-    for (const editor of editors.values()) editor.destroy();
-    editors.clear();
-    shapeHosts.clear();
-  }
-
-  /** The ref callback for an item's drawing host: mounts the editor, destroys it when the host goes. */
-  function shapeHost(item: WorkItem): (el: Element | undefined) => void {
-    const key = `${state.assignment?.id}:${item.id}`;
-    let callback = shapeHosts.get(key);
-    if (!callback) {
-      callback = (el) => {
-        editors.get(item.id)?.destroy();
-        editors.delete(item.id);
-        const schema = state.job?.label_schema;
-        if (!el || !schema || shapeHosts.get(key) !== callback) return;
-        const work = state.works.get(item.id) ?? emptyWork();
-        const index = state.assignment?.items.findIndex((it) => it.id === item.id) ?? 0;
-        editors.set(
-          item.id,
-          mountShapeEditor({
-            host: el as HTMLElement,
-            item,
-            schema,
-            alt: t("work.imageAlt", { n: index + 1 }),
-            boxes: work.boxes,
-            polygons: work.polygons,
-            currentLabel: () => state.works.get(item.id)?.labels[0] ?? schema.labels[0]?.name ?? "",
-            onChange: (shapes) => setWork(item.id, { ...(state.works.get(item.id) ?? emptyWork()), ...shapes }),
-            onBroken: () => {
-              state.brokenImages.add(item.id);
-              state.skipReason = "bad_data";
-              ctx.update();
-            },
-          }),
-        );
-      };
-      shapeHosts.set(key, callback);
-    }
-    return callback;
-  }
-
   function deleteSelectedShape(): boolean {
     const item = state.assignment?.items[state.activeItem];
-    return !!item && !!editors.get(item.id)?.deleteSelected();
+    return !!item && !!stages.editor(item.id)?.deleteSelected();
   }
 
   function say(message: string): void {
@@ -272,7 +278,7 @@ const workPage: PageFactory = (ctx) => {
     state.actionError = null;
     ctx.update();
     // Older submissions still wait for the network: queue behind them (keeps the order).
-    if (state.pending > 0 && !state.reachable && (await queue.enqueue(entry))) return queued();
+    if (state.pending > 0 && !state.reachable && (await queue.enqueue(entry))) return queued(a.id);
     // With prefetched work the next item is already here; otherwise the server picks one.
     const withNext = state.prefetched.length === 0;
     try {
@@ -289,6 +295,7 @@ const workPage: PageFactory = (ctx) => {
         { signal: ctx.signal },
       );
       queue.reached();
+      draft.forget(a.id);
       state.sessionCount += res.labels.length;
       state.sessionActiveMs += activeMs;
       state.status = t("work.submitted");
@@ -298,7 +305,7 @@ const workPage: PageFactory = (ctx) => {
     } catch (err) {
       if (!ctx.signal.aborted && shouldQueue(err) && (await queue.enqueue(entry))) {
         state.reachable = false;
-        return queued();
+        return queued(a.id);
       }
       state.busy = false;
       handleActionError(err);
@@ -306,7 +313,8 @@ const workPage: PageFactory = (ctx) => {
   }
 
   /** The submission is safe in the queue: move on to the next item we have (or the offline state). */
-  async function queued(): Promise<void> {
+  async function queued(assignmentId: number): Promise<void> {
+    draft.forget(assignmentId);
     state.busy = false;
     state.status = t("work.queued");
     await advance();
@@ -330,6 +338,7 @@ const workPage: PageFactory = (ctx) => {
         { signal: ctx.signal },
       );
       state.busy = false;
+      draft.forget(a.id);
       state.skipNote = "";
       state.status = t("work.skipped");
       if (res.flagged) ctx.notify(t("work.skipFlagged"), "info");
@@ -399,7 +408,35 @@ const workPage: PageFactory = (ctx) => {
     } else if (key === "s") {
       e.preventDefault();
       openSkip();
+    } else if (item && viewCommand(item, e)) {
+      e.preventDefault();
     }
+  }
+
+  /** + − 0 and the arrows on the active image; arrows are left to a selected shape. */
+  function viewCommand(item: WorkItem, e: KeyboardEvent): boolean {
+    const command = viewKey(e);
+    const zoom = stages.zoom(item.id);
+    if (!command || !zoom) return false;
+    if (command.kind === "zoom") zoom.zoomBy(command.direction);
+    else if (command.kind === "fit") zoom.fit();
+    else if (stages.editor(item.id)?.hasSelection()) return false;
+    else zoom.panStep(command.dx, command.dy);
+    return true;
+  }
+
+  /** Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y, in the capture phase: form fields keep their own undo, and
+   *  Annotorious' own listener on the document never sees the keys. */
+  function onHistoryKey(e: KeyboardEvent): void {
+    const command = historyCommand(e);
+    if (!command || e.isComposing || state.phase !== "working" || state.skipOpen) return;
+    if ((e.target as HTMLElement | null)?.closest?.("input, textarea, select, [contenteditable]")) return;
+    const item = state.assignment?.items[state.activeItem];
+    if (!item || !state.job || !isSupported(state.job.label_schema)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    onActivity();
+    history(item.id, command);
   }
 
   function openSkip(): void {
@@ -421,6 +458,7 @@ const workPage: PageFactory = (ctx) => {
     [window, "offline", onOffline],
   ];
   for (const [target, name, fn] of events) target.addEventListener(name, fn, { passive: name !== "keydown" });
+  window.addEventListener("keydown", onHistoryKey, { capture: true });
   const ticker = window.setInterval(() => state.phase === "working" && ctx.update(), 1000);
 
   void queue.refresh();
@@ -436,18 +474,27 @@ const workPage: PageFactory = (ctx) => {
     openSkip,
     closeSkip,
     pick,
-    setWork,
-    shapeHost,
+    setWork: (itemId, work) => setWork(itemId, work),
+    shapeHost: stages.shapeHost,
+    zoomHost: stages.zoomHost,
+    undo: (itemId) => history(itemId, "undo"),
+    redo: (itemId) => history(itemId, "redo"),
+    canUndo: undo.canUndo,
+    canRedo: undo.canRedo,
+    zoomBy: (itemId, direction) => stages.zoom(itemId)?.zoomBy(direction),
+    zoomFit: (itemId) => stages.zoom(itemId)?.fit(),
   };
 
   return {
     view: () => workstationView({ state, clock, actions }),
     destroy() {
       for (const [target, name, fn] of events) target.removeEventListener(name, fn);
+      window.removeEventListener("keydown", onHistoryKey, { capture: true });
       window.clearInterval(ticker);
-      dropEditors();
+      stages.drop();
       holding.stop();
       queue.close();
+      void stashReady.then((s) => s?.close());
       // Keep the last 1.5 s of work: this save must outlive the page, so no abort signal.
       if (draft.due) void draft.save({ outlive: true }).catch(() => undefined);
     },

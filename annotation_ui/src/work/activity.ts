@@ -81,3 +81,13 @@ export function formatCountdown(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
+
+/** Under a minute left on the lease: the countdown turns into a warning (announced once). */
+export const LEASE_LOW_MS = 60_000;
+
+export type LeaseLevel = "ok" | "low" | "expired";
+
+export function leaseLevel(leftMs: number): LeaseLevel {
+  if (leftMs <= 0) return "expired";
+  return leftMs < LEASE_LOW_MS ? "low" : "ok";
+}

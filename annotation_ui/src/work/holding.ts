@@ -5,6 +5,7 @@
  */
 import { ApiError, isAbort } from "../api/client";
 import { api } from "../api/endpoints";
+import type { Assignment } from "../api/types";
 import type { PageContext } from "../ui/page";
 import { heartbeatIntervalMs, shouldHeartbeat, type ActiveClock } from "./activity";
 import { getJob, type WorkState } from "./state";
@@ -20,6 +21,8 @@ export interface HoldingOptions {
   jobFilter: string | undefined;
   /** The server says the shown assignment is no longer ours. */
   onLeaseLost: () => void;
+  /** The prefetched assignments (or their leases) changed: keep them on this device. */
+  onHeld: () => void;
 }
 
 export interface Holding {
@@ -30,7 +33,12 @@ export interface Holding {
   stop(): void;
 }
 
-export function createHolding({ ctx, state, clock, jobFilter, onLeaseLost }: HoldingOptions): Holding {
+/** Load a prefetched item's image now, while online: the document keeps it for when it is shown. */
+function preloadImages(a: Assignment): void {
+  for (const it of a.items) if (it.image_url) new Image().src = it.image_url;
+}
+
+export function createHolding({ ctx, state, clock, jobFilter, onLeaseLost, onHeld }: HoldingOptions): Holding {
   let prefetching = false;
   let heartbeatTimer = 0;
 
@@ -46,6 +54,8 @@ export function createHolding({ ctx, state, clock, jobFilter, onLeaseLost }: Hol
         if (!got || holding.includes(got.id) || got.id === state.assignment?.id) break;
         await getJob(got.job_id, ctx.signal); // cached now: labeling it must not need the network
         if (!state.prefetched.some((p) => p.id === got.id)) state.prefetched.push(got);
+        preloadImages(got);
+        onHeld();
         state.reachable = true;
         ctx.update();
       }
@@ -85,6 +95,7 @@ export function createHolding({ ctx, state, clock, jobFilter, onLeaseLost }: Hol
           if (err instanceof ApiError && err.status === 409) state.prefetched = state.prefetched.filter((x) => x.id !== p.id);
         }
       }
+      onHeld();
     }
     scheduleHeartbeat();
   }

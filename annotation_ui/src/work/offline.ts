@@ -47,6 +47,7 @@ export function createOfflineQueue({ ctx, state, userId, onResume }: OfflineQueu
     const pending = await store.pending(userId);
     state.pending = pending.length;
     state.pendingIds = pending.map((p) => p.assignment_id);
+    state.pendingList = pending.map((p) => ({ assignment_id: p.assignment_id, job_id: p.job_id, items: p.labels.length, queued_at: p.queued_at }));
     state.failed = await store.failed(userId);
     if (!ctx.signal.aborted) ctx.update();
   }

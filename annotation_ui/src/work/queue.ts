@@ -11,9 +11,10 @@
  * Pure decisions (classification, backoff, ordering) are plain functions; `SubmissionStore`
  * wraps IndexedDB (`idb`) and `flushQueue` drives a store with an injected `send`.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { IDBPDatabase } from "idb";
 import { ApiError } from "../api/client";
 import type { Answer } from "../api/types";
+import { DB_NAME, openWorkDB, type WorkDB } from "./db";
 
 export interface QueuedSubmission {
   submission_id: string;
@@ -95,27 +96,14 @@ export function sendOrder(entries: readonly QueuedSubmission[]): QueuedSubmissio
 
 // ---- storage -----------------------------------------------------------------------------
 
-interface QueueDB extends DBSchema {
-  queue: { key: string; value: QueuedSubmission };
-  failed: { key: string; value: FailedSubmission };
-}
-
-export const DB_NAME = "brigade-work";
-const DB_VERSION = 1;
-
 export type NewSubmission = Omit<QueuedSubmission, "queued_at" | "seq" | "attempts">;
 
 export class SubmissionStore {
-  private constructor(private readonly db: IDBPDatabase<QueueDB>) {}
+  /** On an open database (shared with stash.ts); `open()` opens its own connection. */
+  constructor(private readonly db: IDBPDatabase<WorkDB>) {}
 
   static async open(name = DB_NAME): Promise<SubmissionStore> {
-    const db = await openDB<QueueDB>(name, DB_VERSION, {
-      upgrade(d) {
-        d.createObjectStore("queue", { keyPath: "submission_id" });
-        d.createObjectStore("failed", { keyPath: "submission_id" });
-      },
-    });
-    return new SubmissionStore(db);
+    return new SubmissionStore(await openWorkDB(name));
   }
 
   close(): void {

@@ -8,10 +8,12 @@ import type { Assignment, JobDetail, WorkItem } from "../api/types";
 import { t, vocabLabel } from "../i18n";
 import { formatDateTime, formatDuration, formatNumber } from "../i18n/format";
 import { errorAlert, errorMessage, spinner } from "../ui/components";
-import { formatCountdown, type ActiveClock } from "./activity";
+import { formatCountdown, leaseLevel, type ActiveClock } from "./activity";
 import { emptyWork, isShapeKind, isSupported, type ItemWork } from "./labels";
+import { summariseOthers } from "./others";
 import type { FailedSubmission } from "./queue";
 import type { WorkState } from "./state";
+import { itemTools, othersPanel, pendingList } from "./tools";
 import { labelPalette, skipForm, spanList, spanText } from "./views";
 
 /** What the screens can ask the page to do. */
@@ -28,6 +30,14 @@ export interface WorkActions {
   setWork(itemId: number, work: ItemWork): void;
   /** A stable ref callback for the element the item's box/polygon editor lives in. */
   shapeHost(item: WorkItem): (el: Element | undefined) => void;
+  /** A stable ref callback for the viewport an image is zoomed and panned in. */
+  zoomHost(item: WorkItem): (el: Element | undefined) => void;
+  undo(itemId: number): void;
+  redo(itemId: number): void;
+  canUndo(itemId: number): boolean;
+  canRedo(itemId: number): boolean;
+  zoomBy(itemId: number, direction: 1 | -1): void;
+  zoomFit(itemId: number): void;
 }
 
 export interface ScreenProps {
@@ -46,49 +56,79 @@ function itemView({ state, actions }: ScreenProps, item: WorkItem, index: number
       actions.update();
     }
   };
-  const content =
-    item.kind === "image" && item.image_url
-      ? state.brokenImages.has(item.id)
-        ? html`<div class="alert alert-error" role="alert">${t("work.imageFailed")}</div>`
-        : isShapeKind(schema)
-          ? html`<div class="shape-stage" data-item=${item.id} data-shapes=${work.boxes.length + work.polygons.length} ${ref(actions.shapeHost(item))}></div>`
-          : html`<img
-            class="item-image"
-            src=${item.image_url}
-            alt=${t("work.imageAlt", { n: index + 1 })}
-            width=${item.width ?? nothing}
-            height=${item.height ?? nothing}
-            @error=${() => {
-              state.brokenImages.add(item.id);
-              state.skipReason = "bad_data";
-              actions.update();
-            }}
-          />`
-      : schema.kind === "text_spans"
-        ? spanText(item, schema, work.spans)
-        : html`<div class="item-text" aria-label=${t("work.textRegion")}>${item.text ?? ""}</div>`;
+  const image = item.kind === "image" && !!item.image_url;
+  const content = image
+    ? state.brokenImages.has(item.id)
+      ? html`<div class="alert alert-error image-failed" role="alert">${t(state.reachable ? "work.imageFailed" : "work.imageOffline")}</div>`
+      : html`<div class="zoom-viewport" data-item=${item.id} ${ref(actions.zoomHost(item))}>
+          ${isShapeKind(schema)
+            ? html`<div class="shape-stage zoom-content" data-item=${item.id} data-shapes=${work.boxes.length + work.polygons.length} ${ref(actions.shapeHost(item))}></div>`
+            : html`<img
+                class="item-image zoom-content"
+                src=${item.image_url}
+                alt=${t("work.imageAlt", { n: index + 1 })}
+                width=${item.width ?? nothing}
+                height=${item.height ?? nothing}
+                draggable="false"
+                @error=${() => {
+                  state.brokenImages.add(item.id);
+                  state.skipReason = "bad_data";
+                  actions.update();
+                }}
+              />`}
+        </div>`
+    : schema.kind === "text_spans"
+      ? spanText(item, schema, work.spans)
+      : html`<div class="item-text" aria-label=${t("work.textRegion")}>${item.text ?? ""}</div>`;
+  const others = state.assignment?.others;
+  const size = item.width && item.height ? { width: item.width, height: item.height } : undefined;
+  const tools = isSupported(schema)
+    ? itemTools({
+        itemId: item.id,
+        canUndo: actions.canUndo(item.id),
+        canRedo: actions.canRedo(item.id),
+        onUndo: () => actions.undo(item.id),
+        onRedo: () => actions.redo(item.id),
+        ...(image && !state.brokenImages.has(item.id)
+          ? {
+              zoom: {
+                scale: state.zoom.get(item.id) ?? 1,
+                onIn: () => actions.zoomBy(item.id, 1),
+                onOut: () => actions.zoomBy(item.id, -1),
+                onFit: () => actions.zoomFit(item.id),
+              },
+            }
+          : {}),
+      })
+    : nothing;
   return html`<article class="card work-item ${active ? "is-active" : ""}" @focusin=${() => setActive(index)} @pointerdown=${() => setActive(index)}>
     ${total > 1 ? html`<h3>${t("work.itemOf", { n: index + 1, total })}</h3>` : nothing}
-    ${content}
+    ${tools} ${content}
     ${isSupported(schema)
       ? html`${labelPalette({ schema, work, itemId: item.id, keepSelection: schema.kind === "text_spans", onPick: (name) => actions.pick(item, name) })}
         ${schema.kind === "text_spans"
           ? spanList(item, schema, work.spans, (i) => actions.setWork(item.id, { ...work, spans: work.spans.filter((_, j) => j !== i) }))
           : nothing}`
       : nothing}
+    ${others ? othersPanel(item, schema, summariseOthers(schema, others, item.id, size)) : nothing}
   </article>`;
 }
 
 function leaseView(state: WorkState): TemplateResult {
   const left = state.leaseUntil - Date.now();
-  return left > 0
-    ? html`<span class="lease">${t("work.leaseLeft", { time: formatCountdown(left) })}</span>`
-    : html`<span class="lease lease-expired">${t("work.leaseExpired")}</span>`;
+  const level = leaseLevel(left);
+  // The ticking countdown is not announced; its warnings are, once each (the text only changes
+  // when the level does).
+  return html`${left > 0
+      ? html`<span class="lease ${level === "low" ? "lease-low" : ""}">${t("work.leaseLeft", { time: formatCountdown(left) })}</span>`
+      : html`<span class="lease lease-expired">${t("work.leaseExpired")}</span>`}
+    <span class="visually-hidden" aria-live="assertive">${level === "low" ? t("work.leaseLowAlert") : level === "expired" ? t("work.leaseExpiredAlert") : ""}</span>`;
 }
 
 function draftView(state: WorkState): TemplateResult | typeof nothing {
   if (state.draft === "saving") return html`<span class="muted">${t("work.draftSaving")}</span>`;
   if (state.draft === "saved") return html`<span class="muted">${t("work.draftSaved")}</span>`;
+  if (state.draft === "local") return html`<span class="muted">${t("work.draftLocal")}</span>`;
   if (state.draft === "failed") return html`<span class="field-error">${t("work.draftFailed", { detail: errorMessage(state.draftError) })}</span>`;
   return nothing;
 }
@@ -187,6 +227,7 @@ function queueView({ state, actions }: ScreenProps): TemplateResult | typeof not
       <span class="pending-count" role="status">${t("work.pendingCount", { n: state.pending })}</span>
       ${state.pending > 0 ? html`<button type="button" class="btn btn-secondary btn-small" @click=${actions.retryNow}>${t("work.retryNow")}</button>` : nothing}
     </p>
+    ${pendingList(state.pendingList)}
     ${state.failed.length
       ? html`<details class="failed-list" open>
           <summary class="field-error">${t("work.failedCount", { n: state.failed.length })}</summary>

@@ -33,6 +33,10 @@ export interface ShapeEditorOptions {
   onChange(shapes: { boxes: Box[]; polygons: PolygonShape[] }): void;
   /** The image did not load (or the library failed to). */
   onBroken(): void;
+  /** Accessible names: the drawing layer (focusable, role "application") and its shape handles. */
+  names: { layer: string; handle: string };
+  /** Other annotators' shapes (jobs that are not blind): drawn dashed, read-only, under ours. */
+  others?: { boxes: readonly Box[]; polygons: readonly PolygonShape[] };
 }
 
 export interface ShapeEditor {
@@ -40,16 +44,49 @@ export interface ShapeEditor {
   relabelSelected(label: string): boolean;
   /** Remove the selected shapes; false when none is selected. */
   deleteSelected(): boolean;
+  hasSelection(): boolean;
+  /** Replace every shape (undo/redo); does not report back through onChange. */
+  setShapes(shapes: { boxes: readonly Box[]; polygons: readonly PolygonShape[] }): void;
   destroy(): void;
 }
 
 const asNative = (a: ShapeAnnotation) => a as unknown as ImageAnnotation;
 const asShape = (a: ImageAnnotation) => a as unknown as ShapeAnnotation;
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The others' shapes as a dashed SVG layer in image pixels (scales with the image). */
+function othersLayer(size: { width: number; height: number }, others: NonNullable<ShapeEditorOptions["others"]>, color: (label: string) => string): SVGSVGElement {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "others-layer");
+  svg.setAttribute("viewBox", `0 0 ${size.width} ${size.height}`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  const add = (el: SVGElement, label: string) => {
+    el.setAttribute("stroke", color(label));
+    el.setAttribute("data-label", label);
+    svg.appendChild(el);
+  };
+  for (const b of others.boxes) {
+    const rect = document.createElementNS(SVG, "rect");
+    for (const [k, v] of [["x", b.x], ["y", b.y], ["width", b.w], ["height", b.h]] as const) rect.setAttribute(k, String(v));
+    add(rect, b.label);
+  }
+  for (const p of others.polygons) {
+    const poly = document.createElementNS(SVG, "polygon");
+    poly.setAttribute("points", p.points.map(([x, y]) => `${x},${y}`).join(" "));
+    add(poly, p.label);
+  }
+  return svg;
+}
 
 export function mountShapeEditor(o: ShapeEditorOptions): ShapeEditor {
   let annotator: ImageAnnotator | null = null;
   let destroyed = false;
-  let last = JSON.stringify({ boxes: o.boxes, polygons: o.polygons });
+  /** The shapes to start with (a draft, or an undo made before the library loaded). */
+  let initialShapes: { boxes: readonly Box[]; polygons: readonly PolygonShape[] } = { boxes: o.boxes, polygons: o.polygons };
+  let last = JSON.stringify(initialShapes);
+  let restores = 0;
+  let labelObserver: MutationObserver | null = null;
   const known = new Set(o.schema.labels.map((l) => l.name));
 
   const img = document.createElement("img");
@@ -95,11 +132,8 @@ export function mountShapeEditor(o: ShapeEditorOptions): ShapeEditor {
     });
     annotator = a;
     a.setDrawingTool(o.schema.kind === "image_polygons" ? "polygon" : "rectangle");
-    const initial = [
-      ...o.boxes.map((b, i) => boxToAnnotation(b, `draft-box-${i}`)),
-      ...o.polygons.map((p, i) => polygonToAnnotation(p, `draft-polygon-${i}`)),
-    ];
-    if (initial.length) a.setAnnotations(initial.map(asNative));
+    const initial = toAnnotations(initialShapes, "draft");
+    if (initial.length) a.setAnnotations(initial);
     // A new shape takes the class chosen now; later class keys relabel the selected shape.
     // It also becomes the selected one (closing a polygon on its first corner leaves nothing
     // selected otherwise), so Delete removes it and a class key relabels it right away. Selecting
@@ -111,7 +145,32 @@ export function mountShapeEditor(o: ShapeEditorOptions): ShapeEditor {
       });
     });
     a.state.store.observe(() => sync());
+    nameControls(img.parentElement);
+    if (o.others && o.others.boxes.length + o.others.polygons.length > 0) {
+      img.after(othersLayer(size(), o.others, (label) => shapeColor(o.schema.labels, label)));
+    }
     sync();
+  }
+
+  /** Annotorious' layer and the handles of a selected shape are focusable but unnamed: name them
+   *  (handles come and go with the selection, hence the observer). */
+  function nameControls(container: Element | null): void {
+    const layer = container?.querySelector("svg.a9s-annotationlayer");
+    if (!layer) return;
+    layer.setAttribute("aria-label", o.names.layer);
+    const name = () => {
+      for (const el of layer.querySelectorAll("[tabindex]:not([aria-label])")) el.setAttribute("aria-label", o.names.handle);
+    };
+    labelObserver = new MutationObserver(name);
+    labelObserver.observe(layer, { childList: true, subtree: true });
+    name();
+  }
+
+  function toAnnotations(shapes: { boxes: readonly Box[]; polygons: readonly PolygonShape[] }, prefix: string): ImageAnnotation[] {
+    return [
+      ...shapes.boxes.map((b, i) => boxToAnnotation(b, `${prefix}-box-${i}`)),
+      ...shapes.polygons.map((p, i) => polygonToAnnotation(p, `${prefix}-polygon-${i}`)),
+    ].map(asNative);
   }
 
   img.addEventListener("error", () => !destroyed && o.onBroken(), { once: true });
@@ -136,8 +195,19 @@ export function mountShapeEditor(o: ShapeEditorOptions): ShapeEditor {
       sync();
       return true;
     },
+    hasSelection: () => selected().length > 0,
+    setShapes(shapes) {
+      // Set first: the store's change events then find nothing new to report.
+      last = JSON.stringify({ boxes: shapes.boxes, polygons: shapes.polygons });
+      initialShapes = shapes;
+      if (!annotator) return;
+      annotator.cancelSelected();
+      restores += 1;
+      annotator.setAnnotations(toAnnotations(shapes, `undo-${restores}`), true);
+    },
     destroy() {
       destroyed = true;
+      labelObserver?.disconnect();
       annotator?.destroy();
       annotator = null;
       o.host.replaceChildren();

@@ -4,11 +4,21 @@
  */
 import type { Assignment, JobDetail, NoWorkReason, SkipReason } from "../api/types";
 import { api } from "../api/endpoints";
+import type { UndoHistory } from "./history";
 import type { ItemWork } from "./labels";
 import type { FailedSubmission } from "./queue";
 
 export type Phase = "loading" | "empty" | "working" | "error" | "offline";
-export type DraftStatus = "idle" | "saving" | "saved" | "failed";
+/** "local": kept on this device only (the server could not be reached). */
+export type DraftStatus = "idle" | "saving" | "saved" | "local" | "failed";
+
+/** One submission waiting in the offline queue, as the queue panel lists it. */
+export interface PendingEntry {
+  assignment_id: number;
+  job_id: string;
+  items: number;
+  queued_at: number;
+}
 
 export interface WorkState {
   phase: Phase;
@@ -17,6 +27,10 @@ export interface WorkState {
   assignment: Assignment | null;
   job: JobDetail | null;
   works: Map<number, ItemWork>;
+  /** Undo/redo per item of the shown assignment. */
+  histories: Map<number, UndoHistory<ItemWork>>;
+  /** The zoom (displayed px per image px) of each shown image. */
+  zoom: Map<number, number>;
   activeItem: number;
   /** Items whose image failed to load (they can be skipped as bad data). */
   brokenImages: Set<number>;
@@ -38,6 +52,7 @@ export interface WorkState {
   /** Submissions waiting in the offline queue (this user's), and their assignment ids. */
   pending: number;
   pendingIds: number[];
+  pendingList: PendingEntry[];
   failed: FailedSubmission[];
   /** False after a request failed for want of network (or a server error); true after a success. */
   reachable: boolean;
@@ -51,6 +66,8 @@ export function newWorkState(): WorkState {
     assignment: null,
     job: null,
     works: new Map<number, ItemWork>(),
+    histories: new Map<number, UndoHistory<ItemWork>>(),
+    zoom: new Map<number, number>(),
     activeItem: 0,
     brokenImages: new Set<number>(),
     shownAt: "",
@@ -69,6 +86,7 @@ export function newWorkState(): WorkState {
     prefetched: [],
     pending: 0,
     pendingIds: [],
+    pendingList: [],
     failed: [],
     reachable: true,
   };
@@ -76,6 +94,16 @@ export function newWorkState(): WorkState {
 
 /** Jobs by id: name, schema and instructions don't change while someone labels. */
 const jobCache = new Map<string, JobDetail>();
+
+/** A job already fetched (its name for the queue panel, its schema for offline work). */
+export function cachedJob(id: string): JobDetail | undefined {
+  return jobCache.get(id);
+}
+
+/** Jobs restored from this device's stash (labeling offline needs them). */
+export function rememberJobs(jobs: readonly JobDetail[]): void {
+  for (const job of jobs) if (!jobCache.has(String(job.id))) jobCache.set(String(job.id), job);
+}
 
 export async function getJob(id: string, signal: AbortSignal): Promise<JobDetail> {
   const cached = jobCache.get(id);
