@@ -224,3 +224,27 @@ async def test_pause_and_resume_by_hand(park: Park, db: AsyncSession, qa: AsyncC
     assert standing["pause_reason"] == "请重新阅读标注规范"
     assert (await qa.put(url, json={"paused": False})).status_code == 204
     assert await a.next_assignment() is not None
+
+
+async def test_gold_answers_never_reach_annotators(park: Park, db: AsyncSession) -> None:
+    """Not even on a job that shows others' labels: a gold item looks like any other."""
+    job_id = park.job.id
+    await db.execute(
+        update(LabelingJob).where(LabelingJob.id == job_id).values(gold_rate=0.5, blind=False)
+    )
+    secret = {"label": "neutral", "note": "金标答案-不可泄露"}
+    _, gold_items = await make_dataset(db, park.job, ["金标"], gold_answers=[secret])
+    gold_id = gold_items[0].id
+    await db.commit()
+    seen = []
+    for _ in range(3):
+        a = await park.annotator(db)
+        while (r := await a.next()).json()["assignment"] is not None:
+            seen.append(r.text)
+            assignment = r.json()["assignment"]
+            seen.append((await a.submit(assignment, POS)).text)
+        seen.append((await a.http.get(f"/api/v1/jobs/{job_id}/annotators")).text)
+        seen.append((await a.http.get("/api/v1/labeling/standing")).text)
+        seen.append((await a.http.get(f"/api/v1/jobs/{job_id}/progress")).text)
+    assert any(f'"id":{gold_id}' in text for text in seen)  # the gold item was served
+    assert not any("金标答案" in text for text in seen)

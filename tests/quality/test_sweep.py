@@ -8,6 +8,7 @@ import random
 import uuid
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -243,3 +244,67 @@ async def test_annotators_see_their_own_standing(park: Park, db: AsyncSession) -
     assert mine["paused"]
     assert "gold accuracy 0%" in mine["pause_reason"]
     assert (await other.http.get("/api/v1/labeling/standing")).json() == []
+
+
+async def test_too_fast_labels_flag_the_annotator(park: Park, db: AsyncSession) -> None:
+    job_id = park.job.id
+    await make_dataset(db, park.job, [f"快速 {i}" for i in range(10)])
+    await _configure(db, park, min_seconds_per_item=2)
+    hasty = await park.annotator(db)
+    hasty_id = hasty.user.id
+    while (assignment := await hasty.next_assignment()) is not None:
+        assert (await hasty.submit(assignment, POS, active_ms=300)).status_code == 200
+    await _sweep(park.app)
+    ja = await db.get(JobAnnotator, (job_id, hasty_id), populate_existing=True)
+    assert ja is not None
+    assert ja.fast_labels == ja.labels == 16
+    assert ja.flag_reason == "16 of 16 labels took less than 2 s (suspiciously fast)"
+    assert not ja.paused  # a flag, not a pause
+
+
+async def test_discounted_labels_stop_counting_and_the_item_is_judged_again(
+    park: Park, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = park.job.id
+    await _configure(
+        db, park, gold_rate=0.5, min_gold=1, min_gold_accuracy=0.9, on_pause="discount"
+    )
+    await make_dataset(db, park.job, ["金标"], gold_answers=[POS])
+    await db.commit()
+    bad = await park.annotator(db)
+    bad_id = bad.user.id
+    # The gold draw is random per request; make it come first, then plain items.
+    draws = iter([0.0] + [0.99] * 3)
+    monkeypatch.setattr("app.labeling.service.random.random", lambda: next(draws))
+    for _ in range(4):  # the gold item (wrong), then three texts
+        assignment = await bad.next_assignment()
+        assert assignment is not None
+        assert (await bad.submit(assignment, NEG)).status_code == 200
+    monkeypatch.undo()
+    await _sweep(park.app)  # the wrong gold answer pauses `bad`: pending labels discounted
+    good = [await park.annotator(db) for _ in range(2)]
+    for a in good:  # right on the gold item (whenever it comes)
+        await _label_all(a, POS)
+    await _sweep(park.app)
+    ja = await db.get(JobAnnotator, (job_id, bad_id), populate_existing=True)
+    assert ja is not None
+    assert ja.paused
+    assert ja.gold_total == 1
+    labels = (
+        await db.execute(
+            select(Label.counted, Label.status).where(
+                Label.annotator_id == bad_id, Label.is_gold.is_(False)
+            )
+        )
+    ).all()
+    assert labels
+    assert all(not counted and status is LabelStatus.REJECTED for counted, status in labels)
+    # The two agreeing labels left on each of those items decide it (their third slot was
+    # used by the discounted label); the other items still have a slot open.
+    rows = await _consensus(db, job_id)
+    decided = [r for r in rows if r.state is ConsensusState.DECIDED]
+    assert len(decided) == 3
+    assert all(r.answer == POS and r.n_labels == 2 for r in decided)
+    assert {r.state for r in rows if r not in decided} == {ConsensusState.OPEN}
+    await _assert_counters_match_recount(db, job_id)
+    assert (await check(db, job_id)).ok
