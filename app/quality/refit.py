@@ -7,6 +7,7 @@ item is queued for the sweep, which judges it again with the new parameters.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -67,7 +68,9 @@ async def refit(session: AsyncSession, job_id: uuid.UUID) -> dict[str, Any] | No
     model_json: dict[str, Any] | None = None
     if single and rows:
         gold_rows = (await session.execute(_GOLD_VOTES, {"job": job_id})).all()
-        model = fit_class_model(
+        # CPU work off the event loop (the worker may share its process with the API).
+        model = await asyncio.to_thread(
+            fit_class_model,
             [(r.item_id, str(r.annotator_id), r.answer["label"]) for r in rows]
             + [(r.item_id, str(r.annotator_id), r.answer["label"]) for r in gold_rows],
             classes,
@@ -78,7 +81,9 @@ async def refit(session: AsyncSession, job_id: uuid.UUID) -> dict[str, Any] | No
         await session.execute(
             _EST_ACCURACY, {"job": job_id, "rows": orjson.dumps(accuracy).decode()}
         )
-    metrics = job_metrics(schema, [(r.item_id, str(r.annotator_id), r.answer) for r in rows])
+    metrics = await asyncio.to_thread(
+        job_metrics, schema, [(r.item_id, str(r.annotator_id), r.answer) for r in rows]
+    )
     if model_json is not None:
         metrics["confusion"] = model_json["confusion"]
     now = await session.scalar(text("SELECT clock_timestamp()"))

@@ -9,8 +9,8 @@ anywhere leaves the inbox rows in place for the next sweep.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,26 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.jobs import defer_job_once
 from app.labeling.answers import parse_schema
 from app.labeling.repository import sync_task_slots
-from app.models import ConsensusState, LabelingJob
+from app.models import LabelingJob
 from app.quality import repository as repo
-from app.quality.decisions import ReviewReason, Settings, decide
-from app.quality.judge import Judge, Vote, uses_model
+from app.quality.judge import Judge, uses_model
 from app.quality.manage import REFIT_JOB
 from app.quality.model import load_model
-from app.quality.outcomes import Outcomes
+from app.quality.plan import BatchInput, plan_batch, settings_of
 from app.quality.refit import needs_refit
 
-BATCH = 2_000
-
-
-def settings_of(job: LabelingJob) -> Settings:
-    return Settings(
-        overlap=job.overlap,
-        target=float(job.qc_target),
-        max_overlap=job.max_overlap,
-        early_stop_after=job.early_stop_after,
-        review_rate=float(job.review_rate),
-    )
+# Inbox rows per transaction: small enough that a batch's locks and judging stay short.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -71,88 +61,21 @@ async def process_job(
     schema = parse_schema(job.label_schema)
     weights = None if uses_model(schema) else await repo.reliability(session, job_id)
     judge = Judge(schema, model, weights)
-    settings = settings_of(job)
-    min_ms = float(job.min_seconds_per_item) * 1000
 
-    out = Outcomes()
-    consensus_rows: list[dict[str, Any]] = []
-    extend: set[int] = set()
-    stop: set[int] = set()
-
-    for row in labels:
-        if row.id in new_labels:
-            out.count(row.annotator_id, "labels")
-            out.count(row.annotator_id, "fast_labels", int(row.active_ms < min_ms))
-
-    for item_id, rows in _by_item(labels):
-        if rows[0].is_gold:
-            for row in rows:
-                agrees = judge.gold(row.answer, gold[item_id]) if item_id in gold else None
-                out.judge(row, agrees if row.counted else row.agrees, counted=row.counted)
-            continue
-        previous = current.get(item_id)
-        counted = [r for r in rows if r.counted]
-        if previous is not None and previous.state == ConsensusState.REVIEWED:
-            # A QA lead's answer stands; labels arriving later are judged against it.
-            for row in counted:
-                out.judge(row, judge.agrees(row.answer, previous.answer))
-            continue
-        if not counted:
-            continue  # everything rejected in review: waiting for the rework labels
-        task_id = next((r.task_id for r in rows if r.task_id), None)
-        verdict = judge.item([Vote(r.id, r.annotator_id, r.answer) for r in counted])
-        sticky = (
-            ReviewReason.ANNOTATOR_PAUSED
-            if previous is not None and previous.review_reason == ReviewReason.ANNOTATOR_PAUSED
-            else None
-        )
-        decision = decide(
-            item_id=item_id,
-            n_labels=len(counted),
-            filled=len(rows),
-            slots=slots.get(task_id, len(rows)) if task_id else len(rows),
-            confidence=verdict.confidence,
-            settings=settings,
-            sticky_review=sticky,
-        )
-        if decision.extend and task_id:
-            extend.add(task_id)
-        if decision.stop_early and task_id:
-            stop.add(task_id)
-        final = decision.state == ConsensusState.DECIDED
-        for row in counted:
-            out.judge(row, verdict.agrees[row.id] if final else None)
-        consensus_rows.append(
-            {
-                "item_id": item_id,
-                "task_id": task_id,
-                "state": decision.state.value,
-                "answer": verdict.answer,
-                "confidence": verdict.confidence,
-                "agreement": verdict.agreement,
-                "n_labels": len(counted),
-                "method": verdict.method,
-                "review_reason": decision.review_reason.value if decision.review_reason else None,
-            }
-        )
-
-    await repo.save_consensus(session, job_id, consensus_rows)
-    changed = await repo.extend_tasks(session, sorted(extend))
-    changed += await repo.stop_tasks_early(session, sorted(stop - extend))
+    # The judging is pure CPU work: off the event loop, so an API process that also runs
+    # the worker keeps answering annotators while a batch is judged.
+    plan = await asyncio.to_thread(
+        plan_batch,
+        judge,
+        settings_of(job),
+        BatchInput(labels, current, gold, slots, new_labels, float(job.min_seconds_per_item)),
+    )
+    await repo.save_consensus(session, job_id, plan.consensus)
+    changed = await repo.extend_tasks(session, sorted(plan.extend))
+    changed += await repo.stop_tasks_early(session, sorted(plan.stop - plan.extend))
     await sync_task_slots(session, changed)
-    await out.save(session, job)
+    await plan.outcomes.save(session, job)
     return done
-
-
-def _by_item(rows: Iterable[Any]) -> Iterable[tuple[int, list[Any]]]:
-    group: list[Any] = []
-    for row in rows:  # ordered by item_id
-        if group and group[0].item_id != row.item_id:
-            yield group[0].item_id, group
-            group = []
-        group.append(row)
-    if group:
-        yield group[0].item_id, group
 
 
 async def sweep(session_factory: Any, *, max_batches: int = 100) -> int:
