@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.labeling.answers import parse_schema
-from app.models import JobQuality, LabelingJob
+from app.models import JobQuality, LabelingJob, User
 from app.quality.judge import method_of
+from app.quality.review import names_shown
 from app.quality.schemas import QualityReport, StateCounts
 from app.scoping import get_scoped, require_reviewer
 
@@ -47,4 +49,21 @@ async def quality_report(
         labels_at_fit=fitted.labels_at_fit if fitted else 0,
         metrics=fitted.metrics if fitted else None,
         metrics_at=fitted.metrics_at if fitted else None,
+        annotator_names=await _names(session, principal, job, fitted.metrics if fitted else None),
     )
+
+
+async def _names(
+    session: AsyncSession, principal: Principal, job: LabelingJob, metrics: dict[str, Any] | None
+) -> dict[uuid.UUID, str | None]:
+    if not metrics:
+        return {}
+    ids = {uuid.UUID(a) for a in metrics.get("cohen_kappa", {}).get("annotators", [])}
+    ids |= {uuid.UUID(a) for a in metrics.get("confusion", {})}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.display_name, User.enterprise_id).where(User.id.in_(ids))
+    )
+    shown = names_shown(principal, job)
+    return {r.id: r.display_name if shown(r.enterprise_id) else None for r in rows}

@@ -13,9 +13,10 @@ labels were rejected, and the comment is shown to whoever labels it next.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import record
@@ -55,6 +56,13 @@ FROM labels l JOIN users u ON u.id = l.annotator_id
 WHERE l.item_id = :item ORDER BY l.submitted_at, l.id
 """)
 
+_HISTORY = text("""
+SELECT r.id, r.reviewer_id, u.display_name AS reviewer_name, u.enterprise_id AS reviewer_enterprise,
+       r.action, r.label_id, r.before, r.after, r.comment, r.created_at
+FROM reviews r LEFT JOIN users u ON u.id = r.reviewer_id
+WHERE r.item_id = :item ORDER BY r.created_at, r.id
+""")
+
 _QUEUE = text("""
 SELECT c.item_id, count(*) OVER () AS total FROM item_consensus c
 WHERE c.job_id = :job AND c.state = 'review' AND (CAST(:reason AS text) IS NULL
@@ -62,6 +70,13 @@ WHERE c.job_id = :job AND c.state = 'review' AND (CAST(:reason AS text) IS NULL
 ORDER BY c.updated_at, c.item_id
 LIMIT :limit OFFSET :offset
 """)
+
+
+def names_shown(principal: Principal, job: LabelingJob) -> Callable[[uuid.UUID | None], bool]:
+    """Whose names the caller sees: the park and the job's client everyone's (as on the
+    annotator table); a vendor's staff their own enterprise's people only."""
+    everyone = principal.is_park_admin or principal.enterprise_id == job.client_id
+    return lambda enterprise_id: everyone or enterprise_id == principal.enterprise_id
 
 
 async def _job_for_review(
@@ -117,12 +132,8 @@ async def _render(
     item = await _item_of(session, job, item_id)
     consensus = await session.get(ItemConsensus, item_id, populate_existing=True)
     labels = (await session.execute(_LABELS, {"item": item_id})).all()
-    history = (
-        await session.scalars(
-            select(Review).where(Review.item_id == item_id).order_by(Review.created_at, Review.id)
-        )
-    ).all()
-    named = principal.is_park_admin
+    history = (await session.execute(_HISTORY, {"item": item_id})).all()
+    shown = names_shown(principal, job)
     url = (
         await store.presigned_get_url(item.object_key, IMAGE_URL_SECONDS)
         if item.object_key
@@ -142,14 +153,20 @@ async def _render(
             ReviewLabel(
                 **{
                     **dict(r._mapping),
-                    "display_name": r.display_name
-                    if named or r.vendor_id == principal.enterprise_id
-                    else None,
+                    "display_name": r.display_name if shown(r.vendor_id) else None,
                 }
             )
             for r in labels
         ],
-        history=[ReviewRecord.model_validate(h, from_attributes=True) for h in history],
+        history=[
+            ReviewRecord(
+                **{
+                    **dict(h._mapping),
+                    "reviewer_name": h.reviewer_name if shown(h.reviewer_enterprise) else None,
+                }
+            )
+            for h in history
+        ],
     )
 
 

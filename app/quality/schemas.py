@@ -36,6 +36,10 @@ class QualityReport(BaseModel):
         "observed_agreement, per_class, cohen_kappa (annotator pairs), confusion (per annotator)"
     )
     metrics_at: datetime | None
+    annotator_names: dict[uuid.UUID, str | None] = Field(
+        default_factory=dict,
+        description="Display names of the annotators in the metrics (null where not shown)",
+    )
 
 
 class ConsensusOut(BaseModel):
@@ -65,6 +69,7 @@ class ReviewLabel(BaseModel):
 class ReviewRecord(BaseModel):
     id: int
     reviewer_id: uuid.UUID | None
+    reviewer_name: str | None = Field(description="As for labels: only where names are shown")
     action: ReviewAction
     label_id: int | None
     before: Any

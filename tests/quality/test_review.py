@@ -20,6 +20,7 @@ from app.models import (
     Review,
     Role,
 )
+from app.quality.refit import refit
 from app.quality.sweep import sweep
 from tests.factories import (
     browser_client,
@@ -102,6 +103,7 @@ async def test_correct_pick_accept_are_recorded_and_judge_the_labels(
     assert out["consensus"]["answer"] == NEG
     (record,) = out["history"]
     assert record["action"] == "correct"
+    assert record["reviewer_name"]  # the QA lead's own name, shown to their enterprise
     assert record["after"] == NEG
     by_answer = {lab["answer"]["label"]: lab for lab in out["labels"]}
     assert by_answer["negative"]["agrees"] is True
@@ -248,3 +250,22 @@ async def test_gold_answers_never_reach_annotators(park: Park, db: AsyncSession)
         seen.append((await a.http.get(f"/api/v1/jobs/{job_id}/progress")).text)
     assert any(f'"id":{gold_id}' in text for text in seen)  # the gold item was served
     assert not any("金标答案" in text for text in seen)
+
+
+async def test_the_report_names_the_annotators_its_metrics_cover(
+    park: Park, db: AsyncSession, qa: AsyncClient
+) -> None:
+    job_id = await _disagree_on_everything(park, db)
+    assert (await qa.post(f"/api/v1/jobs/{job_id}/quality/refit")).status_code == 202
+    async with park.app.state.sessionmaker() as s, s.begin():
+        await refit(s, job_id)
+    report = (await qa.get(f"/api/v1/jobs/{job_id}/quality")).json()
+    assert report["metrics"]["krippendorff_alpha"] < 0  # three different answers everywhere
+    names = report["annotator_names"]
+    assert set(names) == set(report["metrics"]["cohen_kappa"]["annotators"])
+    assert all(names.values())  # the QA lead's own vendor: names shown
+    stranger = await _http_as(
+        park, db, Role.QA_LEAD, await make_enterprise(db, EnterpriseKind.VENDOR)
+    )
+    assert (await stranger.get(f"/api/v1/jobs/{job_id}/quality")).status_code == 404
+    await stranger.aclose()
