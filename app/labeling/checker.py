@@ -64,6 +64,21 @@ CHECKS: dict[str, str] = {
     "slot_job_mismatch": f"""
         SELECT s.id FROM task_slots s JOIN tasks t ON t.id = s.task_id
         WHERE s.job_id <> t.job_id AND {_JOB.format(col="s.job_id")}""",
+    # Quality counters must equal a recount of the labels' flags: both change in one
+    # transaction (app/quality/outcomes.py), so this holds at every commit.
+    "quality_counters_drift": f"""
+        SELECT ja.job_id, ja.annotator_id FROM job_annotators ja
+        LEFT JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE l.is_gold AND l.counted AND l.agrees IS NOT NULL) AS gt,
+                   count(*) FILTER (WHERE l.is_gold AND l.counted AND l.agrees) AS gc,
+                   count(*) FILTER (WHERE NOT l.is_gold AND l.counted
+                                    AND l.agrees IS NOT NULL) AS dc,
+                   count(*) FILTER (WHERE NOT l.is_gold AND l.counted AND l.agrees) AS ag
+            FROM labels l WHERE l.job_id = ja.job_id AND l.annotator_id = ja.annotator_id
+        ) r ON true
+        WHERE {_JOB.format(col="ja.job_id")}
+          AND (ja.gold_total, ja.gold_correct, ja.decided, ja.agreed)
+              IS DISTINCT FROM (r.gt, r.gc, r.dc, r.ag)""",
     # An annotator handed the same task twice (the unique constraint makes this impossible).
     "task_twice_to_annotator": f"""
         SELECT task_id, annotator_id FROM assignments
