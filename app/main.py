@@ -139,7 +139,9 @@ def _mount_ui(app: FastAPI) -> None:
             raise NotFound(f"No such endpoint: /{path}")
         candidate = (UI_DIST / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(UI_DIST):
-            return FileResponse(candidate)
+            # Files outside /assets have no content hash (the service worker, sw.js, above all:
+            # a stale copy would keep serving an old build): revalidate them every time.
+            return FileResponse(candidate, headers={"Cache-Control": "no-cache"})
         return FileResponse(UI_DIST / "index.html", headers={"Cache-Control": "no-cache"})
 
 

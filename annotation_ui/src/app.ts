@@ -1,12 +1,17 @@
 /**
  * The shell: who is signed in, which page is showing, the role-aware layout (header, navigation,
  * notices), the language switch, sign-out, and what a 401 does. Pages render inside it.
+ *
+ * Without network at startup (a reload offline, served by the service worker) the shell starts
+ * with the identity kept on this device (src/offline.ts) and says so in a banner; it checks
+ * that identity with the server once the network is back.
  */
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import { ApiError, setUnauthorizedHandler } from "./api/client";
 import { api } from "./api/endpoints";
 import type { Me } from "./api/types";
 import { getLocale, initLocale, isLocale, onLocaleChange, setLocale, t, vocabLabel, type Locale } from "./i18n";
+import { cachedMe, forgetMe, isUnreachable, rememberMe } from "./offline";
 import { loginPage, type LoginPage } from "./pages/login";
 import { currentLocation, loginUrl, navigate, safeNext, startRouter, type AppLocation } from "./router";
 import { canOpen, findPage, navFor, type PageDef } from "./routes";
@@ -34,6 +39,9 @@ interface Notice {
 }
 
 const NOTICE_MS = 6000;
+/** Checking a kept identity again while the server cannot be reached: 5 s, 10 s, … at most 60 s. */
+const RECHECK_FIRST_MS = 5000;
+const RECHECK_MAX_MS = 60_000;
 
 export class App {
   private me: Me | null = null;
@@ -45,6 +53,10 @@ export class App {
   private localeChosenOnLogin = false;
   private renderQueued = false;
   private focusHeading = false;
+  /** Started offline with the identity kept on this device; not yet confirmed by the server. */
+  private unverified = false;
+  private recheckTimer = 0;
+  private recheckDelay = RECHECK_FIRST_MS;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -62,23 +74,80 @@ export class App {
     try {
       this.adoptMe(await api.me());
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) {
+      const kept = isUnreachable(err) ? cachedMe() : null;
+      if (kept) {
+        this.startUnverified(kept);
+      } else if (!(err instanceof ApiError && err.status === 401)) {
         this.view = { kind: "bootFailed", error: err };
         this.render();
         return;
+      } else {
+        this.me = null;
+        forgetMe();
       }
-      this.me = null;
     }
     startRouter((loc) => this.route(loc));
   }
 
   private adoptMe(me: Me): void {
     this.me = me;
+    rememberMe(me);
     if (isLocale(me.locale) && me.locale !== getLocale()) setLocale(me.locale);
+  }
+
+  // ---- starting without network --------------------------------------------------------
+
+  private startUnverified(me: Me): void {
+    this.me = me;
+    if (isLocale(me.locale) && me.locale !== getLocale()) setLocale(me.locale);
+    this.unverified = true;
+    window.addEventListener("online", this.recheckNow);
+    this.scheduleRecheck();
+  }
+
+  private readonly recheckNow = (): void => {
+    window.clearTimeout(this.recheckTimer);
+    this.recheckTimer = 0;
+    void this.recheck();
+  };
+
+  private scheduleRecheck(): void {
+    if (this.recheckTimer || !this.unverified) return;
+    this.recheckTimer = window.setTimeout(this.recheckNow, this.recheckDelay);
+    this.recheckDelay = Math.min(this.recheckDelay * 2, RECHECK_MAX_MS);
+  }
+
+  private stopRecheck(): void {
+    this.unverified = false;
+    window.clearTimeout(this.recheckTimer);
+    this.recheckTimer = 0;
+    window.removeEventListener("online", this.recheckNow);
+  }
+
+  /** Ask the server who this is: the same person goes on where they are; another account or
+   *  role gets its own pages; an ended session goes to sign-in. */
+  private async recheck(): Promise<void> {
+    if (!this.unverified) return;
+    let me: Me;
+    try {
+      me = await api.me();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) this.sessionExpired();
+      else this.scheduleRecheck();
+      return;
+    }
+    if (!this.unverified) return;
+    const before = this.me;
+    this.stopRecheck();
+    this.adoptMe(me);
+    if (!before || String(before.id) !== String(me.id) || before.role !== me.role) this.route(currentLocation());
+    else this.render();
   }
 
   private sessionExpired(): void {
     if (!this.me) return; // already handled
+    this.stopRecheck();
+    forgetMe();
     this.me = null;
     this.sessionEnded = true;
     navigate(loginUrl(currentLocation().full), { replace: true });
@@ -172,7 +241,9 @@ export class App {
   private signedIn(me: Me): void {
     const next = this.view.kind === "login" ? this.view.next : "/";
     this.sessionEnded = false;
+    this.stopRecheck();
     this.me = me;
+    rememberMe(me);
     if (this.localeChosenOnLogin && me.locale !== getLocale()) {
       this.saveLocale(getLocale());
     } else if (isLocale(me.locale) && me.locale !== getLocale()) {
@@ -194,7 +265,10 @@ export class App {
     api
       .updateMe({ locale })
       .then((me) => {
-        if (this.me && String(this.me.id) === String(me.id)) this.me = { ...this.me, locale: me.locale };
+        if (this.me && String(this.me.id) === String(me.id)) {
+          this.me = { ...this.me, locale: me.locale };
+          rememberMe(this.me);
+        }
       })
       .catch((err: unknown) => this.notify(t("lang.saveFailed", { detail: errorMessage(err) }), "error"));
   }
@@ -209,6 +283,8 @@ export class App {
       }
     }
     this.me = null; // the /login route below unmounts the page
+    this.stopRecheck();
+    forgetMe();
     this.sessionEnded = false;
     navigate("/login");
   }
@@ -305,7 +381,7 @@ export class App {
 
   private layout(content: TemplateResult): TemplateResult {
     const me = this.me as Me;
-    const activeId = this.view.kind === "page" ? this.view.def.id : null;
+    const activeId = this.view.kind === "page" ? (this.view.def.navParent ?? this.view.def.id) : null;
     return html`
       <a
         class="skip-link"
@@ -334,6 +410,7 @@ export class App {
           </button>
         </div>
       </header>
+      ${this.unverified ? html`<p class="offline-banner" role="status">${t("app.offlineBanner")}</p>` : nothing}
       <div class="shell">
         <nav class="sidenav" aria-label=${t("app.mainNav")}>
           <ul>

@@ -16,6 +16,9 @@ export const ALL_ROLES: readonly Role[] = [
   "client_member",
 ];
 
+/** Who may see a job's quality and review its labels (the API refuses annotators). */
+export const REVIEWER_ROLES: readonly Role[] = ["park_admin", "enterprise_admin", "qa_lead", "client_member"];
+
 export interface PageDef {
   id: string;
   /** URL pattern; ":name" segments become ctx.params.name. */
@@ -25,6 +28,8 @@ export interface PageDef {
   roles: readonly Role[];
   /** false for detail pages reached from other pages (e.g. "/jobs/:id"). */
   inNav: boolean;
+  /** For a detail page: the navigation entry it belongs to (marked current while it shows). */
+  navParent?: string;
   /** Lazy: each page is its own chunk, so heavy pages (workstation, charts) don't slow login. */
   load: () => Promise<{ default: PageFactory }>;
 }
@@ -45,6 +50,32 @@ export const PAGES: readonly PageDef[] = [
     roles: ["annotator"],
     inNav: true,
     load: () => import("./pages/work"),
+  },
+  {
+    id: "quality",
+    path: "/quality",
+    titleKey: "page.quality",
+    roles: REVIEWER_ROLES,
+    inNav: true,
+    load: () => import("./pages/quality"),
+  },
+  {
+    id: "quality-job",
+    path: "/quality/jobs/:id",
+    titleKey: "page.qualityJob",
+    navParent: "quality",
+    roles: REVIEWER_ROLES,
+    inNav: false,
+    load: () => import("./pages/quality-job"),
+  },
+  {
+    id: "quality-review",
+    path: "/quality/jobs/:id/review",
+    titleKey: "page.qualityReview",
+    navParent: "quality",
+    roles: REVIEWER_ROLES,
+    inNav: false,
+    load: () => import("./pages/quality-review"),
   },
   {
     id: "members",

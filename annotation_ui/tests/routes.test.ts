@@ -13,10 +13,10 @@ describe("role → navigation table", () => {
 
   it("matches the brief for each role", () => {
     expect(ids("annotator")).toEqual(["home", "work"]);
-    expect(ids("client_member")).toEqual(["home"]);
-    expect(ids("qa_lead")).toEqual(["home", "members"]);
-    expect(ids("enterprise_admin")).toEqual(["home", "members", "tokens"]);
-    expect(ids("park_admin")).toEqual(["home", "members", "tokens", "enterprises"]);
+    expect(ids("client_member")).toEqual(["home", "quality"]);
+    expect(ids("qa_lead")).toEqual(["home", "quality", "members"]);
+    expect(ids("enterprise_admin")).toEqual(["home", "quality", "members", "tokens"]);
+    expect(ids("park_admin")).toEqual(["home", "quality", "members", "tokens", "enterprises"]);
   });
 
   it("only annotators can open the workstation", () => {

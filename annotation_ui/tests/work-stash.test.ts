@@ -54,6 +54,14 @@ describe("Stash (fake IndexedDB)", () => {
     expect(await again.draft("u1", 1)).toBeUndefined();
   });
 
+  it("keeps a reviewer's rework note with its held assignment", async () => {
+    const s = await open(`stash-${++n}`);
+    const sentBack = { ...assignment(3), rework: [{ item_id: 7, note: "看清楚：这是负面评论" }] };
+    await s.saveHolding("u", [sentBack], [job("j1")]);
+    const { assignments } = restorable(await s.holding("u"), new Set());
+    expect(assignments[0]?.rework).toEqual([{ item_id: 7, note: "看清楚：这是负面评论" }]);
+  });
+
   it("drops drafts older than a week", async () => {
     const s = await open(`stash-${++n}`);
     await s.saveDraft("u", 1, {}, false, 1000);

@@ -1,6 +1,8 @@
 """Never lose work: the workstation prefetches assignments while online, keeps labeling them
 offline with the submissions queued in IndexedDB, and sends the queue (same submission ids)
-when the network returns. The database must then hold each answer exactly once."""
+when the network returns. The database must then hold each answer exactly once. A reload
+without network works too: the service worker serves the app and the shell starts with the
+identity kept on the device."""
 
 from __future__ import annotations
 
@@ -70,10 +72,7 @@ async def test_leaving_and_coming_back_offline_restores_the_item_and_its_draft(
     db: AsyncSession, context: BrowserContext, page: Page, base_url: str
 ) -> None:
     """The held leases and the drafts live in IndexedDB, so a new workstation page without
-    network (here: away to the home page and back, all offline) goes on where it was.
-
-    A full reload without network cannot be tested: nothing serves index.html offline (no
-    service worker) and the shell's boot needs /api/v1/auth/me."""
+    network (here: away to the home page and back, all offline) goes on where it was."""
     user, items = await arrange_text_job(db, TEXT_CLASSES, TEXTS)
     item_by_text: dict[str, Item] = {item.text or "": item for item in items}
     await sign_in(db, context, base_url, user)
@@ -122,3 +121,47 @@ async def test_leaving_and_coming_back_offline_restores_the_item_and_its_draft(
         item_by_text[first].id: {"label": "positive"},
         item_by_text[second].id: {"label": "negative"},
     }
+
+
+async def test_a_reload_without_network_restores_the_item_and_its_draft(
+    db: AsyncSession, context: BrowserContext, page: Page, base_url: str
+) -> None:
+    user, items = await arrange_text_job(db, TEXT_CLASSES, TEXTS)
+    item_by_text: dict[str, Item] = {item.text or "": item for item in items}
+    await sign_in(db, context, base_url, user)
+    await page.goto("/work")
+    workstation = page.locator(".workstation")
+    text = page.locator(".item-text")
+    await expect(text).to_have_count(1)
+    await expect(workstation).to_have_attribute("data-prefetched", "2")
+    # The worker is active once it has cached the app's files (its install step).
+    assert await page.evaluate("navigator.serviceWorker.ready.then((r) => !!r.active)")
+
+    await context.set_offline(True)
+    held = await text.inner_text()
+    await page.keyboard.press("2")  # a draft only this device has
+    await expect(page.locator(".work-bar")).to_contain_text("草稿已保存在本机")
+
+    response = await page.reload()
+    assert response is not None
+    assert response.from_service_worker  # index.html without network
+    await expect(page.locator(".offline-banner")).to_be_visible()
+    await expect(text).to_have_text(held)
+    negative = page.locator('.label-btn[data-label="negative"]')
+    await expect(negative).to_have_attribute("aria-pressed", "true")
+    await expect(workstation).to_have_attribute("data-online", "false")
+    await expect(workstation).to_have_attribute("data-prefetched", "2")
+    await shot(page, "workstation-offline-reload")
+
+    await page.keyboard.press("Enter")  # queued: still no network
+    await expect(workstation).to_have_attribute("data-pending", "1")
+    await expect(text).not_to_have_text(held)
+
+    await context.set_offline(False)
+    await expect(workstation).to_have_attribute("data-pending", "0", timeout=FLUSH_TIMEOUT_MS)
+    await expect(page.locator(".offline-banner")).to_have_count(0, timeout=FLUSH_TIMEOUT_MS)
+    await db.commit()
+    labels = list(await db.scalars(select(Label).where(Label.annotator_id == user.id)))
+    assert [(label.item_id, label.answer) for label in labels] == [
+        (item_by_text[held].id, {"label": "negative"})
+    ]

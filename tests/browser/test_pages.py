@@ -23,18 +23,30 @@ ROLES = [
     (
         "park-admin",
         "admin@park.example.com",
-        {"/": "首页", "/members": "成员", "/tokens": "API 令牌", "/enterprises": "企业"},
+        {
+            "/": "首页",
+            "/quality": "质量",
+            "/members": "成员",
+            "/tokens": "API 令牌",
+            "/enterprises": "企业",
+        },
     ),
     (
         "vendor-admin",
         "admin@xinghe.example.com",
-        {"/": "首页", "/members": "成员", "/tokens": "API 令牌"},
+        {"/": "首页", "/quality": "质量", "/members": "成员", "/tokens": "API 令牌"},
     ),
-    ("qa-lead", "qa@xinghe.example.com", {"/": "首页", "/members": "成员"}),
-    ("client-member", "data@yunfan.example.com", {"/": "首页"}),
+    ("qa-lead", "qa@xinghe.example.com", {"/": "首页", "/quality": "质量", "/members": "成员"}),
+    ("client-member", "data@yunfan.example.com", {"/": "首页", "/quality": "质量"}),
     ("annotator", ANNOTATOR, {"/": "首页"}),
 ]
-NAMES = {"/": "home", "/members": "members", "/tokens": "tokens", "/enterprises": "enterprises"}
+NAMES = {
+    "/": "home",
+    "/quality": "quality",
+    "/members": "members",
+    "/tokens": "tokens",
+    "/enterprises": "enterprises",
+}
 
 
 async def open_as(browser: Browser, db: AsyncSession, base_url: str, email: str) -> BrowserContext:

@@ -1,19 +1,31 @@
 """The annotator's workstation (/work) in a real browser: keyboard labeling, text spans selected
-with the mouse, and a draft that survives a reload. Answers are checked in the database."""
+with the mouse, a draft that survives a reload, and the reviewer's note on an item sent back
+for rework. Answers are checked in the database."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Label, User
-from tests.browser.conftest import arrange_text_job, sign_in
+from app.models import Enterprise, Label, Role, User
+from app.quality.sweep import sweep
+from tests.browser.a11y import contrast_failures
+from tests.browser.conftest import (
+    api_as,
+    arrange_text_job,
+    colleague,
+    label_through_api,
+    shot,
+    sign_in,
+)
 from tests.factories import (
     PASSWORD,
     TEXT_CLASSES,
+    make_user,
 )
 
 # A fresh profile and a new user both start in zh-CN, so the UI speaks Chinese.
@@ -127,3 +139,44 @@ async def test_draft_survives_a_reload(
     await expect(negative).to_have_attribute("aria-pressed", "true")
     await expect(page.locator(".work-bar")).to_contain_text(DRAFT_SAVED)
     assert await answers_of(db, user) == []
+
+
+async def test_an_item_sent_back_for_rework_shows_the_reviewers_note(
+    app: FastAPI, db: AsyncSession, context: BrowserContext, page: Page, base_url: str
+) -> None:
+    user, (item,) = await arrange_text_job(db, TEXT_CLASSES, ["快递三天才到，包装还行"])
+    # Three colleagues disagree, so the item goes to review; the QA lead sends it back.
+    for answer in ("positive", "negative", "neutral"):
+        other = await colleague(db, user)
+        await label_through_api(db, base_url, other, item.job_id, {"label": answer})
+    await sweep(app.state.sessionmaker)  # no worker runs in the browser tests' server
+    vendor = await db.get(Enterprise, user.enterprise_id)
+    assert vendor is not None
+    qa_lead = await make_user(db, vendor, Role.QA_LEAD)
+    note = "看清楚：抱怨的是物流，这是负面评论"
+    async with api_as(db, base_url, qa_lead) as http:
+        r = await http.post(
+            f"/api/v1/jobs/{item.job_id}/items/{item.id}/review",
+            json={"action": "reject", "comment": note},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["consensus"]["state"] == "rework"
+    await sign_in(db, context, base_url, user)
+
+    await page.goto("/work")
+    await expect(page.locator(".item-text")).to_have_text("快递三天才到，包装还行")
+    rework = page.locator(f'.rework-note[data-item="{item.id}"]')
+    await expect(rework.locator("h3")).to_have_text("审核意见")
+    await expect(rework.locator(".rework-text")).to_have_text(note)
+    # Above the item: read before the text and the label buttons.
+    assert await rework.evaluate(
+        "el => !!(el.compareDocumentPosition(document.querySelector('.item-text'))"
+        " & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    assert await contrast_failures(page) == []
+    await shot(page, "workstation-rework")
+
+    await page.keyboard.press("2")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#work-empty")).to_be_visible()
+    assert await answers_of(db, user) == [(item.id, {"label": "negative"})]

@@ -1,6 +1,8 @@
 /** Typed calls to the Brigade API. Pages use these, never `fetch` directly. */
 import { request } from "./client";
 import type {
+  AnnotatorSort,
+  AnnotatorStanding,
   ApiToken,
   CreatedApiToken,
   DraftOut,
@@ -11,9 +13,15 @@ import type {
   LeaseOut,
   Me,
   MeUpdate,
+  MyStanding,
   NextOut,
   NextRequest,
   Page,
+  PauseRequest,
+  QualityReport,
+  ReviewItem,
+  ReviewReason,
+  ReviewRequest,
   SkipOut,
   SkipRequest,
   SubmitOut,
@@ -60,4 +68,24 @@ export const api = {
     request<LeaseOut>("POST", `labeling/assignments/${id}/heartbeat`, opts),
   saveDraft: (id: number, answers: Record<string, unknown>, opts: Signal = {}) =>
     request<DraftOut>("PUT", `labeling/assignments/${id}/draft`, { body: { answers }, ...opts }),
+  myStanding: (opts: Signal = {}) => request<MyStanding[]>("GET", "labeling/standing", opts),
+
+  // Quality control (QA leads, admins, the client's people; not annotators).
+  qualityReport: (jobId: Id, opts: Signal = {}) =>
+    request<QualityReport>("GET", `jobs/${enc(jobId)}/quality`, opts),
+  refitQuality: (jobId: Id) => request<{ status: string }>("POST", `jobs/${enc(jobId)}/quality/refit`),
+  listJobAnnotators: (jobId: Id, q: PageQuery & { sort?: AnnotatorSort; flagged?: boolean }, opts: Signal = {}) =>
+    request<Page<AnnotatorStanding>>("GET", `jobs/${enc(jobId)}/annotators`, { query: { ...q }, ...opts }),
+  pauseAnnotator: (jobId: Id, userId: Id, body: PauseRequest) =>
+    request<void>("PUT", `jobs/${enc(jobId)}/annotators/${enc(userId)}/pause`, { body }),
+  reviewQueue: (jobId: Id, q: PageQuery & { reason?: ReviewReason }, opts: Signal = {}) =>
+    request<Page<ReviewItem>>("GET", `jobs/${enc(jobId)}/review`, { query: { ...q }, ...opts }),
+  reviewItem: (jobId: Id, itemId: number, opts: Signal = {}) =>
+    request<ReviewItem>("GET", `jobs/${enc(jobId)}/items/${itemId}/review`, opts),
+  decideReview: (jobId: Id, itemId: number, body: ReviewRequest, opts: Signal = {}) =>
+    request<ReviewItem>("POST", `jobs/${enc(jobId)}/items/${itemId}/review`, { body, ...opts }),
 };
+
+function enc(id: Id): string {
+  return encodeURIComponent(String(id));
+}

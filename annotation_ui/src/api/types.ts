@@ -171,6 +171,12 @@ export type Answer =
   | { spans: Span[] }
   | Record<string, unknown>;
 
+/** Why an item is labeled again: the QA reviewer rejected it with this comment. */
+export interface ReworkNote {
+  item_id: number;
+  note: string;
+}
+
 export interface Assignment {
   id: number;
   job_id: string;
@@ -179,6 +185,9 @@ export interface Assignment {
   /** The autosaved answers by item id (as sent to PUT draft), when there is one. */
   draft: Record<string, unknown> | null;
   others: { item_id: number; answer: unknown }[] | null;
+  /** Reviewers' notes on items sent back for rework (absent from assignments an older
+   *  version kept on this device). */
+  rework?: ReworkNote[];
 }
 
 export type NoWorkReason = "no_jobs" | "all_done" | "holding_max";
@@ -233,4 +242,159 @@ export interface LeaseOut {
 export interface DraftOut {
   assignment_id: number;
   saved_at: string;
+}
+
+/** `GET /labeling/standing`: the caller's standing on one running job they worked on. */
+export interface MyStanding {
+  job_id: string;
+  job_name: string;
+  labels: number;
+  gold_total: number;
+  gold_correct: number;
+  gold_accuracy: number | null;
+  /** 95% Wilson interval of the gold accuracy. */
+  gold_accuracy_ci: [number, number] | null;
+  flagged_at: string | null;
+  flag_reason: string | null;
+  paused: boolean;
+  pause_reason: string | null;
+  paused_at: string | null;
+}
+
+// ---- quality control (the QA lead's dashboard and review queue) ----------------------------
+
+export type ConsensusState = "open" | "decided" | "review" | "reviewed" | "rework";
+export type ReviewReason = "low_agreement" | "sampled" | "annotator_paused";
+export type ReviewAction = "accept" | "pick" | "correct" | "reject";
+export type LabelStatus = "pending" | "accepted" | "rejected";
+
+/** One class's agreement: single-label jobs have specific agreement and one-vs-rest kappa,
+ * multi-label jobs alpha and observed agreement of the class's yes/no question. */
+export interface ClassMetric {
+  label: string;
+  specific_agreement?: number | null;
+  kappa?: number | null;
+  krippendorff_alpha?: number | null;
+  observed_agreement?: number | null;
+}
+
+/** Agreement metrics of the last refit; boxes, polygons and spans only have `labels`. */
+export interface QualityMetrics {
+  krippendorff_alpha?: number | null;
+  fleiss_kappa?: number | null;
+  observed_agreement?: number | null;
+  per_class?: ClassMetric[];
+  /** Pairwise Cohen's kappa between annotators with shared items (square, by `annotators`). */
+  cohen_kappa?: { annotators: string[]; kappa: (number | null)[][]; shared: number[][] };
+  /** Dawid–Skene confusion per annotator id: [true class][given class], schema order. */
+  confusion?: Record<string, number[][]>;
+  labels?: number;
+  items?: number;
+  annotators?: number;
+}
+
+export interface QualityReport {
+  job_id: string;
+  label_kind: LabelKind;
+  method: string;
+  target: number;
+  items: Record<ConsensusState, number>;
+  mean_confidence: number | null;
+  mean_agreement: number | null;
+  model_fitted_at: string | null;
+  labels_at_fit: number;
+  metrics: QualityMetrics | null;
+  metrics_at: string | null;
+  /** Names of the annotators in `metrics` (null where the caller may not see them). */
+  annotator_names: Record<string, string | null>;
+}
+
+export type AnnotatorSort = "flagged" | "gold_accuracy" | "agreement" | "est_accuracy" | "labels" | "name";
+
+export interface AnnotatorStanding {
+  annotator_id: string;
+  display_name: string;
+  vendor_id: string;
+  labels: number;
+  gold_labels: number;
+  skips: number;
+  skip_streak: number;
+  held: number;
+  flagged_at: string | null;
+  flag_reason: string | null;
+  paused: boolean;
+  pause_reason: string | null;
+  paused_at: string | null;
+  last_label_at: string | null;
+  gold_total: number;
+  gold_correct: number;
+  gold_accuracy: number | null;
+  /** 95% Wilson interval. */
+  gold_accuracy_ci: [number, number] | null;
+  judged: number;
+  agreed: number;
+  agreement: number | null;
+  est_accuracy: number | null;
+  fast_labels: number;
+}
+
+export interface ConsensusOut {
+  state: ConsensusState;
+  answer: unknown;
+  confidence: number;
+  agreement: number | null;
+  n_labels: number;
+  method: string;
+  review_reason: ReviewReason | null;
+  rework_note: string | null;
+}
+
+export interface ReviewLabel {
+  label_id: number;
+  annotator_id: string;
+  /** Only for the reviewer's own enterprise's people (and for park admins). */
+  display_name: string | null;
+  vendor_id: string;
+  answer: unknown;
+  counted: boolean;
+  agrees: boolean | null;
+  status: LabelStatus;
+  active_ms: number;
+  submitted_at: string;
+}
+
+export interface ReviewRecord {
+  id: number;
+  reviewer_id: string | null;
+  /** Shown to the park, the job's client and the reviewer's own enterprise; else null. */
+  reviewer_name: string | null;
+  action: ReviewAction;
+  label_id: number | null;
+  before: unknown;
+  after: unknown;
+  comment: string | null;
+  created_at: string;
+}
+
+export interface ReviewItem {
+  item_id: number;
+  kind: DataKind;
+  text: string | null;
+  image_url: string | null;
+  width: number | null;
+  height: number | null;
+  consensus: ConsensusOut | null;
+  labels: ReviewLabel[];
+  history: ReviewRecord[];
+}
+
+export type ReviewRequest =
+  | { action: "accept"; comment?: string }
+  | { action: "pick"; label_id: number; comment?: string }
+  | { action: "correct"; answer: Answer; comment?: string }
+  | { action: "reject"; comment: string };
+
+export interface PauseRequest {
+  paused: boolean;
+  reason?: string;
 }

@@ -21,9 +21,13 @@
  * Images zoom and pan (src/work/zoom-view.ts: wheel, + − 0, arrows, Space- or middle-drag);
  * Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo the active item's answer (src/work/undo.ts).
  * Jobs that are not blind show the other annotators' labels read-only (src/work/others.ts).
+ * An item a QA reviewer sent back shows the reviewer's note above it (`assignment.rework`).
+ * The session panel shows the annotator's accuracy on gold and why they are paused
+ * (src/work/standing.ts: `GET /labeling/standing`, refreshed every few submits).
  *
- * Without network on load (or on coming back to this page) the workstation restores the leases
- * it held and their drafts from this device (src/work/stash.ts).
+ * Without network on load (coming back to this page, or a reload: the service worker serves the
+ * app and the shell starts with the identity kept on the device, src/offline.ts) the workstation
+ * restores the leases it held and their drafts from this device (src/work/stash.ts).
  */
 import { ApiError, isAbort } from "../api/client";
 import { api } from "../api/endpoints";
@@ -42,6 +46,7 @@ import { workstationView, type WorkActions } from "../work/screens";
 import { addSpan, selectionToRange, sliceCodePoints } from "../work/spans";
 import { createStages } from "../work/stages";
 import { createResume } from "../work/resume";
+import { createStandingFeed } from "../work/standing";
 import { getJob, newWorkState } from "../work/state";
 import { startingDraft, Stash } from "../work/stash";
 import { createItemUndo } from "../work/undo";
@@ -69,6 +74,7 @@ const workPage: PageFactory = (ctx) => {
   const draft = createDraftSaver(ctx, state, userId, stashReady);
   const resume = createResume({ ctx, state, userId, stash: stashReady, queue });
   const undo = createItemUndo(state);
+  const standing = createStandingFeed(ctx, state);
   const stages = createStages({
     state,
     onShapes: (itemId, work) => setWork(itemId, work, "shapes"),
@@ -154,6 +160,8 @@ const workPage: PageFactory = (ctx) => {
       state.phase = "empty";
       state.reason = next.reason;
       resume.keep();
+      // No job for this annotator: perhaps a pause, and the panel says why.
+      if (next.reason === "no_jobs") void standing.refresh();
       ctx.update();
       return;
     }
@@ -298,6 +306,7 @@ const workPage: PageFactory = (ctx) => {
       draft.forget(a.id);
       state.sessionCount += res.labels.length;
       state.sessionActiveMs += activeMs;
+      standing.submitted();
       state.status = t("work.submitted");
       state.busy = false;
       if (res.next?.assignment) await show(res.next);
@@ -462,6 +471,7 @@ const workPage: PageFactory = (ctx) => {
   const ticker = window.setInterval(() => state.phase === "working" && ctx.update(), 1000);
 
   void queue.refresh();
+  void standing.refresh();
   void loadNext(); // flushes what an earlier visit left in the queue first
 
   const actions: WorkActions = {
@@ -486,7 +496,7 @@ const workPage: PageFactory = (ctx) => {
   };
 
   return {
-    view: () => workstationView({ state, clock, actions }),
+    view: () => workstationView({ state, clock, actions, jobFilter }),
     destroy() {
       for (const [target, name, fn] of events) target.removeEventListener(name, fn);
       window.removeEventListener("keydown", onHistoryKey, { capture: true });

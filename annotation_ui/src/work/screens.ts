@@ -12,8 +12,9 @@ import { formatCountdown, leaseLevel, type ActiveClock } from "./activity";
 import { emptyWork, isShapeKind, isSupported, type ItemWork } from "./labels";
 import { summariseOthers } from "./others";
 import type { FailedSubmission } from "./queue";
+import { formatPercent, goldSummary, standingNotices } from "./standing";
 import type { WorkState } from "./state";
-import { itemTools, othersPanel, pendingList } from "./tools";
+import { itemTools, othersPanel, pendingList, reworkNote } from "./tools";
 import { labelPalette, skipForm, spanList, spanText } from "./views";
 
 /** What the screens can ask the page to do. */
@@ -44,6 +45,8 @@ export interface ScreenProps {
   state: WorkState;
   clock: ActiveClock;
   actions: WorkActions;
+  /** `?job=<id>`: the job the annotator stays on. */
+  jobFilter: string | undefined;
 }
 
 function itemView({ state, actions }: ScreenProps, item: WorkItem, index: number, total: number, job: JobDetail): TemplateResult {
@@ -81,6 +84,7 @@ function itemView({ state, actions }: ScreenProps, item: WorkItem, index: number
       ? spanText(item, schema, work.spans)
       : html`<div class="item-text" aria-label=${t("work.textRegion")}>${item.text ?? ""}</div>`;
   const others = state.assignment?.others;
+  const rework = state.assignment?.rework?.find((r) => r.item_id === item.id);
   const size = item.width && item.height ? { width: item.width, height: item.height } : undefined;
   const tools = isSupported(schema)
     ? itemTools({
@@ -103,7 +107,7 @@ function itemView({ state, actions }: ScreenProps, item: WorkItem, index: number
     : nothing;
   return html`<article class="card work-item ${active ? "is-active" : ""}" @focusin=${() => setActive(index)} @pointerdown=${() => setActive(index)}>
     ${total > 1 ? html`<h3>${t("work.itemOf", { n: index + 1, total })}</h3>` : nothing}
-    ${tools} ${content}
+    ${rework ? reworkNote(item.id, rework.note) : nothing} ${tools} ${content}
     ${isSupported(schema)
       ? html`${labelPalette({ schema, work, itemId: item.id, keepSelection: schema.kind === "text_spans", onPick: (name) => actions.pick(item, name) })}
         ${schema.kind === "text_spans"
@@ -133,12 +137,52 @@ function draftView(state: WorkState): TemplateResult | typeof nothing {
   return nothing;
 }
 
-function sessionView({ state, clock }: ScreenProps): TemplateResult {
+/** The job the session panel speaks about: the one shown, else the one asked for, else the last one. */
+function currentJobId(state: WorkState, jobFilter: string | undefined): string | null {
+  return state.assignment?.job_id ?? jobFilter ?? (state.job ? String(state.job.id) : null);
+}
+
+function goldView(state: WorkState, jobId: string | null): TemplateResult | typeof nothing {
+  const gold = goldSummary(state.standing?.find((r) => r.job_id === jobId));
+  if (!gold) return nothing;
+  const interval = gold.ci ? t("work.goldInterval", { low: formatPercent(gold.ci[0]), high: formatPercent(gold.ci[1]) }) : "";
+  return html`<div class="gold-accuracy">
+    <dt>${t("work.goldAccuracy")}</dt>
+    <dd title=${interval || nothing}>
+      ${t("work.goldValue", { pct: formatPercent(gold.accuracy), correct: gold.correct, total: gold.total })}
+      ${interval ? html`<span class="gold-interval">${interval}</span>` : nothing}
+    </dd>
+  </div>`;
+}
+
+function sessionView({ state, clock, jobFilter }: ScreenProps): TemplateResult {
   const active = state.sessionActiveMs + (state.phase === "working" ? clock.elapsed(Date.now()) : 0);
   return html`<dl class="session-stats" aria-label=${t("work.sessionHeading")}>
     <div><dt>${t("work.sessionLabels")}</dt><dd>${formatNumber(state.sessionCount)}</dd></div>
     <div><dt>${t("work.sessionActive")}</dt><dd>${formatDuration(active)}</dd></div>
+    ${goldView(state, currentJobId(state, jobFilter))}
   </dl>`;
+}
+
+/** Why the annotator gets no work on a job (paused), and flags as a softer warning. */
+function standingView({ state, jobFilter }: ScreenProps): TemplateResult | typeof nothing {
+  const noJobs = state.phase === "empty" && state.reason === "no_jobs";
+  const { paused, flagged } = standingNotices(state.standing, currentJobId(state, jobFilter), noJobs);
+  if (!paused.length && !flagged.length) return nothing;
+  return html`${paused.length
+      ? html`<div class="alert alert-warning standing-paused" role="status">
+          ${paused.map(
+            (r) => html`<p>${r.pause_reason ? t("work.pausedOn", { job: r.job_name, reason: r.pause_reason }) : t("work.pausedOnNoReason", { job: r.job_name })}</p>`,
+          )}
+          <p>${t("work.pausedHelp")}</p>
+        </div>`
+      : nothing}
+    ${flagged.map(
+      (r) => html`<p class="standing-flagged">
+        <span class="badge badge-warning">${t("work.flaggedBadge")}</span>
+        ${r.flag_reason ? t("work.flaggedOn", { job: r.job_name, reason: r.flag_reason }) : t("work.flaggedOnNoReason", { job: r.job_name })}
+      </p>`,
+    )}`;
 }
 
 function workingView(props: ScreenProps, a: Assignment, job: JobDetail): TemplateResult {
@@ -256,7 +300,7 @@ export function workstationView(props: ScreenProps): TemplateResult {
     data-failed=${state.failed.length}
     data-online=${state.reachable ? "true" : "false"}
   >
-    ${sessionView(props)} ${queueView(props)}
+    ${sessionView(props)} ${standingView(props)} ${queueView(props)}
     <p class="work-status" role="status" aria-live="polite">${state.status}</p>
     ${mainView(props)}
   </div>`;

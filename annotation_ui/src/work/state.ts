@@ -2,7 +2,7 @@
  * The workstation's page state (one object, owned by pages/work.ts and shared with the helpers in
  * this folder) and the job cache.
  */
-import type { Assignment, JobDetail, NoWorkReason, SkipReason } from "../api/types";
+import type { Assignment, JobDetail, MyStanding, NoWorkReason, SkipReason } from "../api/types";
 import { api } from "../api/endpoints";
 import type { UndoHistory } from "./history";
 import type { ItemWork } from "./labels";
@@ -56,6 +56,8 @@ export interface WorkState {
   failed: FailedSubmission[];
   /** False after a request failed for want of network (or a server error); true after a success. */
   reachable: boolean;
+  /** The annotator's standing per job (standing.ts); null until fetched. */
+  standing: MyStanding[] | null;
 }
 
 export function newWorkState(): WorkState {
@@ -89,6 +91,7 @@ export function newWorkState(): WorkState {
     pendingList: [],
     failed: [],
     reachable: true,
+    standing: null,
   };
 }
 

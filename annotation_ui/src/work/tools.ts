@@ -1,6 +1,7 @@
 /**
  * Templates around an item: its tool bar (undo/redo; zoom for images), other annotators'
- * labels (jobs that are not blind), and the list of submissions waiting to be sent.
+ * labels (jobs that are not blind), a reviewer's rework note, and the list of submissions
+ * waiting to be sent.
  */
 import { html, nothing, type TemplateResult } from "lit-html";
 import type { LabelSchema, WorkItem } from "../api/types";
@@ -74,6 +75,15 @@ export function othersPanel(item: WorkItem, schema: LabelSchema, o: OthersSummar
               : o.classes.map((c) => html`<li>${title(c.label)} <span class="muted">${t("work.othersTimes", { n: c.count })}</span></li>`)}
           </ul>
           ${schema.kind === "text_spans" && o.spans.length === 0 ? html`<p class="muted">${t("work.othersNoSpans")}</p>` : nothing}`}
+  </section>`;
+}
+
+/** A QA reviewer sent this item back: their comment, above the item, before anything else. */
+export function reworkNote(itemId: number, note: string): TemplateResult {
+  return html`<section class="rework-note" aria-labelledby="rework-${itemId}" data-item=${itemId}>
+    <h3 id="rework-${itemId}">${t("work.reworkHeading")}</h3>
+    <p class="rework-text">${note}</p>
+    <p class="hint">${t("work.reworkHelp")}</p>
   </section>`;
 }
 
