@@ -43,7 +43,6 @@ from app.models import (
     Assignment,
     AssignmentState,
     EnterpriseKind,
-    ItemConsensus,
     JobStatus,
     Label,
     LabelingJob,
@@ -98,7 +97,7 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
     assert lease.lease_until is not None
     ttl = lease.lease_seconds + 600  # the image stays loadable for the whole lease
     items = []
-    for iid, kind, body, key, width, height, meta in lease.items:
+    for iid, kind, body, key, width, height, meta, _ in lease.items:
         url = await store.presigned_get_url(key, ttl) if key else None
         items.append(
             ItemOut(
@@ -111,12 +110,7 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
             select(Label.item_id, Label.answer).where(Label.item_id.in_([i.id for i in items]))
         )
         others = [OtherLabel(item_id=r[0], answer=r[1]) for r in found]
-    notes = await session.execute(
-        select(ItemConsensus.item_id, ItemConsensus.rework_note).where(
-            ItemConsensus.item_id.in_([i.id for i in items]),
-            ItemConsensus.rework_note.is_not(None),
-        )
-    )
+
     return AssignmentOut(
         id=lease.assignment_id,
         job_id=lease.job_id,
@@ -124,7 +118,7 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
         items=items,
         draft=lease.draft,
         others=others,
-        rework=[ReworkNote(item_id=r[0], note=r[1] or "") for r in notes],
+        rework=[ReworkNote(item_id=row[0], note=row[7]) for row in lease.items if row[7]],
     )
 
 

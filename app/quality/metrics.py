@@ -12,9 +12,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from app.jobs.label_schema import ImageClassification, TextClassification
 from app.labeling.answers import LabelSchemaModel
 from app.quality.consensus import (
+    PairwiseKappa,
     Votes,
     class_agreement,
     encode_votes,
@@ -42,14 +45,26 @@ def _nominal(votes: Votes) -> dict[str, Any]:
             {"label": c, "specific_agreement": _num(sa), "kappa": _num(k)}
             for c, sa, k in zip(per_class.classes, per_class.specific, per_class.kappa, strict=True)
         ],
-        "cohen_kappa": {
-            "annotators": [str(a) for a in cohen.annotators],
-            "kappa": [[_num(v) for v in row] for row in cohen.kappa.tolist()],
-            "shared": cohen.shared.tolist(),
-        },
+        "cohen_kappa": _cohen(votes, cohen),
         "labels": votes.n_votes,
         "items": len(votes.items),
         "annotators": len(votes.annotators),
+    }
+
+
+# The pairwise kappa matrix is kept for the most active annotators only: a park-sized job has
+# a thousand annotators, a million pairs, most of them sharing no item.
+COHEN_ANNOTATORS = 50
+
+
+def _cohen(votes: Votes, cohen: PairwiseKappa) -> dict[str, Any]:
+    counts = np.bincount(votes.annotator, minlength=len(votes.annotators))
+    keep = np.sort(np.argsort(-counts, kind="stable")[:COHEN_ANNOTATORS])
+    return {
+        "annotators": [str(cohen.annotators[i]) for i in keep],
+        "kappa": [[_num(v) for v in row] for row in cohen.kappa[np.ix_(keep, keep)].tolist()],
+        "shared": cohen.shared[np.ix_(keep, keep)].tolist(),
+        "of": len(votes.annotators),
     }
 
 

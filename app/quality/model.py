@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import JobQuality
@@ -65,8 +67,24 @@ class ClassModel:
         )
 
 
+# Parsed models by job, with the fit time they came from: a sweep batch every few seconds
+# would otherwise re-read and re-parse a thousand annotators' matrices each time.
+_CACHE: dict[uuid.UUID, tuple[datetime, ClassModel | None]] = {}
+_CACHE_SIZE = 256
+_FITTED_AT = select(JobQuality.fitted_at)
+
+
 async def load_model(session: AsyncSession, job_id: uuid.UUID) -> ClassModel | None:
-    row = await session.get(JobQuality, job_id)
-    if row is None or not row.model or row.model.get("kind") != "dawid_skene":
+    fitted_at = await session.scalar(_FITTED_AT.where(JobQuality.job_id == job_id))
+    if fitted_at is None:
         return None
-    return ClassModel.from_json(row.model)
+    cached = _CACHE.get(job_id)
+    if cached is not None and cached[0] == fitted_at:
+        return cached[1]
+    row = await session.get(JobQuality, job_id)
+    raw = row.model if row is not None else None
+    model = ClassModel.from_json(raw) if raw and raw.get("kind") == "dawid_skene" else None
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[job_id] = (row.fitted_at if row and row.fitted_at else fitted_at, model)
+    return model

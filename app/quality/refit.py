@@ -25,9 +25,11 @@ from app.quality.consensus.encoding import encode_votes
 from app.quality.metrics import job_metrics
 from app.quality.model import ClassModel
 
-# Refit when the job has this many more labels than at the last fit (and at least MIN_LABELS).
+# Refit when the job has this many more labels than at the last fit (and at least MIN_LABELS),
+# and not more often than every MIN_INTERVAL seconds: a refit reads all the job's labels.
 GROWTH = 1.25
 MIN_LABELS = 30
+MIN_INTERVAL = 60
 
 _LABELS = text("""
 SELECT l.item_id, l.annotator_id, l.answer FROM labels l
@@ -40,10 +42,12 @@ JOIN gold_answers g ON g.item_id = l.item_id
 WHERE l.job_id = :job AND l.is_gold AND l.counted
 ORDER BY l.item_id, l.id
 """)
+# Only undecided items are judged again: a decided item keeps its decision (and its labels
+# their accepted/rejected status) unless a QA lead reviews it.
 _REQUEUE = text("""
 INSERT INTO qc_dirty (job_id, item_id)
 SELECT job_id, item_id FROM item_consensus
-WHERE job_id = :job AND state IN ('open', 'decided', 'review')
+WHERE job_id = :job AND state IN ('open', 'review')
 """)
 _EST_ACCURACY = text("""
 UPDATE job_annotators ja SET est_accuracy = r.accuracy

@@ -26,7 +26,7 @@ from app.quality.judge import Judge, uses_model
 from app.quality.manage import REFIT_JOB
 from app.quality.model import load_model
 from app.quality.plan import BatchInput, plan_batch, settings_of
-from app.quality.refit import needs_refit
+from app.quality.refit import MIN_INTERVAL, needs_refit
 
 # Inbox rows per transaction: small enough that a batch's locks and judging stay short.
 BATCH = 500
@@ -103,6 +103,7 @@ SELECT ja.job_id, sum(ja.labels) AS labels, coalesce(max(q.labels_at_fit), 0) AS
 FROM job_annotators ja JOIN labeling_jobs j ON j.id = ja.job_id
 LEFT JOIN job_quality q ON q.job_id = ja.job_id
 WHERE j.status IN ('running', 'paused')
+  AND (q.fitted_at IS NULL OR q.fitted_at < now() - make_interval(secs => :interval))
 GROUP BY ja.job_id
 """)
 
@@ -110,7 +111,7 @@ GROUP BY ja.job_id
 async def refit_grown_jobs(session: AsyncSession) -> list[uuid.UUID]:
     """Queue a refit (at most one waiting per job) where labels grew enough since the last."""
     queued = []
-    for row in (await session.execute(_GROWN)).all():
+    for row in (await session.execute(_GROWN, {"interval": MIN_INTERVAL})).all():
         if needs_refit(int(row.labels), int(row.at_fit)):
             await defer_job_once(
                 session, REFIT_JOB, f"qc_refit:{row.job_id}", job_id=str(row.job_id)

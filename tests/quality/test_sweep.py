@@ -206,7 +206,7 @@ async def test_counters_equal_a_recount_after_random_work(park: Park, db: AsyncS
 async def test_refit_learns_who_is_reliable(park: Park, db: AsyncSession) -> None:
     job_id = park.job.id
     await make_dataset(db, park.job, [f"更多 {i}" for i in range(30)])
-    await db.commit()
+    await _configure(db, park, qc_target=0.9)
     good = [await park.annotator(db) for _ in range(2)]
     noisy = await park.annotator(db)
     good_ids, noisy_id = [a.user.id for a in good], noisy.user.id
@@ -216,6 +216,7 @@ async def test_refit_learns_who_is_reliable(park: Park, db: AsyncSession) -> Non
     while (assignment := await noisy.next_assignment()) is not None:
         await noisy.submit(assignment, rng.choice([POS, NEG, {"label": "neutral"}]))
     await _sweep(park.app)
+    before = {r.item_id: (r.state, r.answer, r.method) for r in await _consensus(db, job_id)}
     async with park.app.state.sessionmaker() as s, s.begin():
         metrics = await refit(s, job_id)
     assert metrics is not None
@@ -223,9 +224,15 @@ async def test_refit_learns_who_is_reliable(park: Park, db: AsyncSession) -> Non
     standing = {ja.annotator_id: ja.est_accuracy or 0.0 for ja in await _standing(db, job_id)}
     assert all(standing[g] > 0.75 for g in good_ids), standing
     assert standing[noisy_id] < min(standing[g] for g in good_ids)
-    await _sweep(park.app)  # the refit queued every item for judging again
-    rows = await _consensus(db, job_id)
-    assert all(r.method == "dawid_skene" for r in rows)
+    await _sweep(park.app)  # the refit queued the undecided items for judging again
+    after = {r.item_id: (r.state, r.answer, r.method) for r in await _consensus(db, job_id)}
+    undecided = [i for i, (state, _, _) in before.items() if state is not ConsensusState.DECIDED]
+    # Under the 75% prior two against one is 0.84 < 0.9: those items waited for review and
+    # are judged again with the fitted model.
+    assert undecided
+    assert all(after[i][2] == "dawid_skene" for i in undecided)
+    # Decided items keep their decision (and their labels' status) through a refit.
+    assert all(after[i] == v for i, v in before.items() if v[0] is ConsensusState.DECIDED)
 
 
 async def test_annotators_see_their_own_standing(park: Park, db: AsyncSession) -> None:
