@@ -50,6 +50,7 @@ from app.models import (
     SlotState,
     TaskSlot,
 )
+from app.stats.rollup import count_skip
 
 MAX_DRAFT_BYTES = 1_000_000
 # Labels are only accepted while the job runs or is paused (work handed out before a pause
@@ -356,6 +357,7 @@ async def skip(
         a.skip_note = body.note
         a.draft = None
         flagged = await _count_skip(session, job, me)
+        await count_skip(session, job.id, me, a.vendor_id, a.finished_at)
     out = SkipOut(assignment_id=a.id, flagged=flagged)
     if body.next:
         await session.flush()

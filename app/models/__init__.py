@@ -31,6 +31,7 @@ from app.models.quality import (
     Review,
     ReviewAction,
 )
+from app.models.stats import WorkDaily
 from app.models.tenancy import Enterprise, Team, User
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "TaskSlot",
     "Team",
     "User",
+    "WorkDaily",
 ]

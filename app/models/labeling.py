@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -223,6 +225,11 @@ class Label(Base):
         Boolean, nullable=False, default=True, server_default=sql_text("true")
     )
     agrees: Mapped[bool | None] = mapped_column(Boolean)
+    # What the label earns its author (CNY, exact): its share of the item's price once the item
+    # is decided and the label agrees with the decision; 0 otherwise (app/stats/money.py).
+    amount: Mapped[Decimal] = mapped_column(
+        Numeric(14, 4), nullable=False, default=Decimal(0), server_default="0"
+    )
     # Measured by the workstation: time the annotator was actually working (idle excluded).
     active_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

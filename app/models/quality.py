@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -83,6 +85,12 @@ class ItemConsensus(Base):
     n_labels: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     review_reason: Mapped[str | None] = mapped_column(String(32))
+    # What the client is charged for the item (CNY): the job's price once the item is decided
+    # (or reviewed) with at least one agreeing label, else 0. Equals the sum of its labels'
+    # amounts (app/stats/money.py).
+    charged: Mapped[Decimal] = mapped_column(
+        Numeric(14, 4), nullable=False, default=Decimal(0), server_default="0"
+    )
     # The comment of the review that sent the item back, shown with the item when relabeled.
     rework_note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import LabelingJob, LabelStatus
 from app.quality import repository as repo
 from app.quality.enforce import apply_rules
+from app.stats.rollup import DailyDeltas, save_daily
+
+ZERO = Decimal(0)
 
 
 def _contribution(counted: bool, agrees: bool | None, gold: bool) -> dict[str, int]:
@@ -41,21 +45,51 @@ class Outcomes:
             lambda: dict.fromkeys(repo.COUNTERS, 0)
         )
         self._labels: list[dict[str, Any]] = []
+        self.daily = DailyDeltas()
 
     def count(self, who: uuid.UUID, counter: str, n: int = 1) -> None:
         if n:
             self._deltas[who][counter] += n
 
-    def judge(self, row: Any, agrees: bool | None, *, counted: bool = True) -> None:
-        """``row``: a label as read by ``repository.labels_of``."""
+    def arrived(self, row: Any, min_ms: float) -> None:
+        """A label the quality inbox delivers for the first time: counted once, here."""
+        self.count(row.annotator_id, "labels")
+        self.count(row.annotator_id, "fast_labels", int(row.active_ms < min_ms))
+        self.daily.add(
+            (row.annotator_id, row.day, row.vendor_id),
+            labels=1,
+            gold_labels=int(row.is_gold),
+            active_ms=row.active_ms,
+        )  # its status and amount are counted whenever they change (``judge``)
+
+    def judge(
+        self, row: Any, agrees: bool | None, *, counted: bool = True, amount: Decimal = ZERO
+    ) -> None:
+        """``row``: a label as read by ``repository.labels_of``; ``amount``: what it earns."""
         old = _contribution(row.counted, row.agrees, row.is_gold)
         new = _contribution(counted, agrees, row.is_gold)
         for name, value in new.items():
             self.count(row.annotator_id, name, value - old[name])
         status = status_of(agrees, counted)
-        if agrees != row.agrees or status.value != row.status or counted != row.counted:
+        if status.value != row.status or amount != row.amount:
+            self.daily.add(
+                (row.annotator_id, row.day, row.vendor_id),
+                accepted=int(status == LabelStatus.ACCEPTED)
+                - int(row.status == LabelStatus.ACCEPTED),
+                rejected=int(status == LabelStatus.REJECTED)
+                - int(row.status == LabelStatus.REJECTED),
+                earned=amount - row.amount,
+            )
+        changed = agrees != row.agrees or status.value != row.status or counted != row.counted
+        if changed or amount != row.amount:
             self._labels.append(
-                {"id": row.id, "agrees": agrees, "status": status.value, "counted": counted}
+                {
+                    "id": row.id,
+                    "agrees": agrees,
+                    "status": status.value,
+                    "counted": counted,
+                    "amount": amount,
+                }
             )
 
     async def save(self, session: AsyncSession, job: LabelingJob) -> None:
@@ -65,5 +99,6 @@ class Outcomes:
             for who, counts in sorted(self._deltas.items())
             if any(counts.values())
         ]
+        await save_daily(session, job.id, self.daily.rows())
         totals = await repo.add_counters(session, job.id, rows)
         await apply_rules(session, job, totals)

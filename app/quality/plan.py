@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from app.models import ConsensusState, LabelingJob
 from app.quality.decisions import ReviewReason, Settings, decide
 from app.quality.judge import Judge, Vote
 from app.quality.outcomes import Outcomes
+from app.stats.money import split_price
 
 
 def settings_of(job: LabelingJob) -> Settings:
@@ -35,6 +37,7 @@ class BatchInput:
     slots: Mapping[int, int]  # task id → slots it should have now
     new_labels: set[int]  # label ids arriving in this batch (counted once)
     min_seconds: float
+    price: Decimal  # the job's price per accepted item
 
 
 @dataclass
@@ -62,8 +65,7 @@ def plan_batch(judge: Judge, settings: Settings, data: BatchInput) -> Plan:
     min_ms = data.min_seconds * 1000
     for row in data.labels:
         if row.id in data.new_labels:
-            out.count(row.annotator_id, "labels")
-            out.count(row.annotator_id, "fast_labels", int(row.active_ms < min_ms))
+            out.arrived(row, min_ms)
 
     for item_id, rows in _by_item(data.labels):
         if rows[0].is_gold:
@@ -76,8 +78,15 @@ def plan_batch(judge: Judge, settings: Settings, data: BatchInput) -> Plan:
         counted = [r for r in rows if r.counted]
         if previous is not None and previous.state == ConsensusState.REVIEWED:
             # A QA lead's answer stands; labels arriving later are judged against it.
-            for row in counted:
-                out.judge(row, judge.agrees(row.answer, previous.answer))
+            verdicts = {r.id: judge.agrees(r.answer, previous.answer) for r in counted}
+            charged = pay(out, counted, verdicts, data.price)
+            plan.consensus.append(
+                {
+                    **_kept(previous, item_id, rows),
+                    "n_labels": len(counted),
+                    "charged": charged,
+                }
+            )
             continue
         if not counted:
             continue  # everything rejected in review: waiting for the rework labels
@@ -112,8 +121,12 @@ def _plan_item(
     if decision.stop_early and task_id:
         plan.stop.add(task_id)
     final = decision.state == ConsensusState.DECIDED
-    for row in counted:
-        plan.outcomes.judge(row, verdict.agrees[row.id] if final else None)
+    if final:
+        charged = pay(plan.outcomes, counted, verdict.agrees, data.price)
+    else:
+        charged = Decimal(0)
+        for row in counted:
+            plan.outcomes.judge(row, None)
     plan.consensus.append(
         {
             "item_id": item_id,
@@ -125,5 +138,29 @@ def _plan_item(
             "n_labels": len(counted),
             "method": verdict.method,
             "review_reason": decision.review_reason.value if decision.review_reason else None,
+            "charged": charged,
         }
     )
+
+
+def pay(out: Outcomes, counted: list[Any], agrees: Mapping[int, bool], price: Decimal) -> Decimal:
+    """Judge a decided item's labels and share its price among those that agree (in label
+    order, ``money.split_price``); returns what the client is charged for the item."""
+    shares = iter(split_price(price, sum(1 for r in counted if agrees[r.id])))
+    for row in counted:
+        out.judge(row, agrees[row.id], amount=next(shares) if agrees[row.id] else Decimal(0))
+    return price if any(agrees[r.id] for r in counted) else Decimal(0)
+
+
+def _kept(previous: Any, item_id: int, rows: list[Any]) -> dict[str, Any]:
+    """A reviewed item's consensus row as it stands (only its counts and charge move)."""
+    return {
+        "item_id": item_id,
+        "task_id": next((r.task_id for r in rows if r.task_id), None),
+        "state": previous.state,
+        "answer": previous.answer,
+        "confidence": previous.confidence,
+        "agreement": previous.agreement,
+        "method": previous.method,
+        "review_reason": None,
+    }

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import DriverSQL, fetch
+from app.stats.periods import park_day_sql
 
 
 def job_qc_lock_key(column: str) -> str:
@@ -59,9 +60,10 @@ async def mark_dirty(session: AsyncSession, job_id: uuid.UUID, item_ids: Sequenc
 
 
 # Labels locked: a review or another sweep changing the same items waits for this batch.
-_LABELS = DriverSQL("""
+_LABELS = DriverSQL(f"""
 SELECT l.id, l.item_id, l.annotator_id, l.answer, l.counted, l.agrees, l.is_gold,
-       l.status, l.active_ms, s.task_id
+       l.status, l.active_ms, s.task_id, l.vendor_id, l.amount,
+       {park_day_sql("l.submitted_at")} AS day
 FROM labels l LEFT JOIN task_slots s ON s.id = l.slot_id
 WHERE l.item_id = ANY(:items)
 ORDER BY l.item_id, l.id
@@ -74,7 +76,7 @@ async def labels_of(session: AsyncSession, item_ids: Sequence[int]) -> list[Any]
 
 
 _CONSENSUS = DriverSQL("""
-SELECT item_id, state, review_reason, answer FROM item_consensus
+SELECT item_id, state, review_reason, answer, confidence, agreement, method FROM item_consensus
 WHERE item_id = ANY(:items) FOR UPDATE
 """)
 
@@ -102,17 +104,18 @@ async def task_slots(session: AsyncSession, task_ids: Sequence[int]) -> dict[int
 
 _SAVE_CONSENSUS = DriverSQL("""
 INSERT INTO item_consensus (item_id, job_id, task_id, state, answer, confidence, agreement,
-                            n_labels, method, review_reason, updated_at)
+                            n_labels, method, review_reason, charged, updated_at)
 SELECT r.item_id, :job, r.task_id, r.state, r.answer, r.confidence, r.agreement, r.n_labels,
-       r.method, r.review_reason, clock_timestamp()
+       r.method, r.review_reason, r.charged, clock_timestamp()
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
     item_id bigint, task_id bigint, state text, answer jsonb, confidence float8,
-    agreement float8, n_labels int, method text, review_reason text)
+    agreement float8, n_labels int, method text, review_reason text, charged numeric)
 ON CONFLICT (item_id) DO UPDATE SET
     task_id = excluded.task_id, state = excluded.state, answer = excluded.answer,
     confidence = excluded.confidence, agreement = excluded.agreement,
     n_labels = excluded.n_labels, method = excluded.method,
-    review_reason = excluded.review_reason, updated_at = excluded.updated_at,
+    review_reason = excluded.review_reason, charged = excluded.charged,
+    updated_at = excluded.updated_at,
     -- the rework comment stays with the item until its new labels are decided
     rework_note = CASE WHEN excluded.state IN ('open', 'rework')
                        THEN item_consensus.rework_note END
@@ -120,7 +123,8 @@ ON CONFLICT (item_id) DO UPDATE SET
 
 
 def _json(rows: Sequence[dict[str, Any]]) -> str:
-    return orjson.dumps(list(rows), option=orjson.OPT_SERIALIZE_UUID).decode()
+    # Decimals (money) as strings: exact through JSON into numeric columns.
+    return orjson.dumps(list(rows), option=orjson.OPT_SERIALIZE_UUID, default=str).decode()
 
 
 async def save_consensus(
@@ -131,9 +135,10 @@ async def save_consensus(
 
 
 _SAVE_LABELS = DriverSQL("""
-UPDATE labels l SET agrees = r.agrees, status = r.status, counted = r.counted
+UPDATE labels l SET agrees = r.agrees, status = r.status, counted = r.counted,
+                    amount = r.amount
 FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-     AS r(id bigint, agrees boolean, status text, counted boolean)
+     AS r(id bigint, agrees boolean, status text, counted boolean, amount numeric)
 WHERE l.id = r.id
 """)
 
@@ -275,10 +280,21 @@ async def flag(session: AsyncSession, job_id: uuid.UUID, who: uuid.UUID, reason:
 
 
 # What happens to a paused annotator's labels still waiting for a decision.
-_DISCOUNT = text("""
-UPDATE labels SET counted = false, status = 'rejected'
-WHERE job_id = :job AND annotator_id = :who AND status = 'pending' AND counted
-RETURNING item_id
+# Discounted labels become rejected: their day's roll-up moves with them (work_daily).
+_DISCOUNT = text(f"""
+WITH d AS (
+    UPDATE labels SET counted = false, status = 'rejected'
+    WHERE job_id = :job AND annotator_id = :who AND status = 'pending' AND counted
+    RETURNING item_id, vendor_id, {park_day_sql("submitted_at")} AS day
+), rolled AS (
+    INSERT INTO work_daily (job_id, annotator_id, day, vendor_id, labels, gold_labels,
+                            accepted, rejected, active_ms, skips, earned)
+    SELECT :job, :who, day, min(vendor_id::text)::uuid, 0, 0, 0, count(*), 0, 0, 0
+    FROM d GROUP BY day
+    ON CONFLICT (job_id, annotator_id, day)
+    DO UPDATE SET rejected = work_daily.rejected + excluded.rejected
+)
+SELECT DISTINCT item_id FROM d
 """)
 _SEND_TO_REVIEW = text("""
 INSERT INTO item_consensus (item_id, job_id, state, confidence, n_labels, method, review_reason)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
@@ -38,6 +39,7 @@ from app.quality import repository as repo
 from app.quality.judge import Judge
 from app.quality.model import load_model
 from app.quality.outcomes import Outcomes
+from app.quality.plan import pay
 from app.quality.schemas import (
     ConsensusOut,
     ReviewIn,
@@ -196,15 +198,16 @@ async def decide_review(
             out.judge(row, None, counted=False)
         after = None
         state = ConsensusState.REWORK
+        charged = Decimal(0)
         if task_id is not None:
             await _add_slots(session, task_id, len(counted))
     else:
         after = _answer_after(body, job, item, current, labels, schema)
         state = ConsensusState.REVIEWED
-        for row in counted:
-            out.judge(row, judge.agrees(row.answer, after))
+        verdicts = {r.id: judge.agrees(r.answer, after) for r in counted}
+        charged = pay(out, counted, verdicts, job.price_per_item)
 
-    await _save_consensus(session, job, item, current, state, after, body, len(counted))
+    await _save_consensus(session, job, item, current, state, after, body, len(counted), charged)
     session.add(
         Review(
             job_id=job.id,
@@ -273,6 +276,7 @@ async def _save_consensus(
     answer: Any,
     body: ReviewIn,
     n_labels: int,
+    charged: Decimal,
 ) -> None:
     if current is None:
         current = ItemConsensus(item_id=item.id, job_id=job.id, method="review")
@@ -283,5 +287,6 @@ async def _save_consensus(
     current.confidence = 1.0 if state is ConsensusState.REVIEWED else 0.0
     current.n_labels = n_labels if state is ConsensusState.REVIEWED else 0
     current.rework_note = body.comment if state is ConsensusState.REWORK else None
+    current.charged = charged
     current.method = "review" if state is ConsensusState.REVIEWED else current.method
     current.updated_at = await session.scalar(text("SELECT clock_timestamp()"))

@@ -68,7 +68,15 @@ async def process_job(
         plan_batch,
         judge,
         settings_of(job),
-        BatchInput(labels, current, gold, slots, new_labels, float(job.min_seconds_per_item)),
+        BatchInput(
+            labels,
+            current,
+            gold,
+            slots,
+            new_labels,
+            float(job.min_seconds_per_item),
+            job.price_per_item,
+        ),
     )
     await repo.save_consensus(session, job_id, plan.consensus)
     changed = await repo.extend_tasks(session, sorted(plan.extend))
