@@ -35,6 +35,7 @@ from app.labeling.endpoints import router as labeling_router
 from app.ops.endpoints import router as ops_router
 from app.quality.endpoints import router as quality_router
 from app.runtime import database_url, migrate
+from app.stats.endpoints import router as stats_router
 from app.storage.endpoints import router as storage_router
 from app.tokens.endpoints import router as tokens_router
 from app.users.endpoints import router as users_router
@@ -69,6 +70,7 @@ def api_router() -> APIRouter:
         users_router,
         jobs_router,
         quality_router,
+        stats_router,
         datasets_router,
         audit_router,
         storage_router,

@@ -31,6 +31,7 @@ from app.models import (
     Role,
     Team,
     User,
+    WorkDaily,
 )
 
 T = TypeVar("T")
@@ -104,6 +105,23 @@ def _item(p: Principal, write: bool) -> ColumnElement[bool]:
     return false()  # annotators get items through the distribution API, not by listing
 
 
+def _work(p: Principal, write: bool) -> ColumnElement[bool]:
+    """Roll-ups of work and money: the park sees all; a client its jobs; a vendor's staff their
+    own people; an annotator their own rows. Nobody writes them through a principal."""
+    if write:
+        return false()
+    if p.is_park_admin:
+        return true()
+    if p.enterprise_kind is EnterpriseKind.CLIENT:
+        own_jobs = select(LabelingJob.id).where(LabelingJob.client_id == p.enterprise_id)
+        return WorkDaily.job_id.in_(own_jobs)
+    if p.enterprise_kind is EnterpriseKind.VENDOR and p.role in _STAFF_READERS:
+        return WorkDaily.vendor_id == p.enterprise_id
+    if p.user_id is not None and p.role is Role.ANNOTATOR:
+        return WorkDaily.annotator_id == p.user_id
+    return false()
+
+
 def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
     if write:
         return false()  # append-only: written by services, never through a principal's scope
@@ -123,6 +141,7 @@ _RULES: dict[type[Any], Rule] = {
     AuditEvent: _audit,
     Dataset: _dataset,
     Item: _item,
+    WorkDaily: _work,
 }
 
 

@@ -118,6 +118,8 @@ PROBES = [
         )
     ),
     Probe("GET", "/api/v1/jobs/{job_a}/quality", "v1_qa", 200),
+    # Roll-ups: every caller gets a report of its own scope (tests/stats checks the contents).
+    *(Probe("GET", "/api/v1/stats/work", a, 200) for a in ("v2_annot", "b_token", "park")),
     Probe("GET", "/api/v1/jobs/{job_a}/review", "a_member", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/items/{item_a}/review", "park", 200),
     Probe("POST", "/api/v1/jobs/{job_a}/quality/refit", "v1_qa", 202),
