@@ -161,7 +161,8 @@ def demo(
         bool, typer.Option(help="Give the demo accounts new passwords if the demo exists")
     ] = False,
 ) -> None:
-    """Load a small demo park: operator, a client, two vendors, people, an image and a text job."""
+    """Load a small demo park: operator, a client, two vendors, people, an image job, a text
+    job, and a sentiment job with a labeled history (quality control at work)."""
     from app.demo.service import load_demo
 
     settings = get_settings()

@@ -47,13 +47,14 @@ async def test_app_runs_on_s3_storage(settings: Settings, s3_server: S3Server) -
         ]
         manifests = [k for k in keys if k.endswith("samples.json")]
         assert len(manifests) == 2
-        # Ingested through S3: 12 images with 12 thumbnails, 20 texts, manifests per task batch.
+        # Ingested through S3: 12 images with 12 thumbnails, 66 texts (20 reviews for spans, 40
+        # for sentiment and its 6 gold items), manifests per task batch.
         async with app.state.sessionmaker() as session:
             items = (await session.execute(select(Item.kind, Item.object_key))).all()
         image_keys = [key for kind, key in items if kind is DataKind.IMAGE]
         assert len(image_keys) == 12
         assert set(image_keys) <= set(keys)
-        assert sum(1 for kind, _ in items if kind is DataKind.TEXT) == 20
+        assert sum(1 for kind, _ in items if kind is DataKind.TEXT) == 66
         assert any(k.startswith("manifests/") for k in keys)
         url = await app.state.store.presigned_get_url(manifests[0], ttl_seconds=60)
         async with httpx.AsyncClient() as plain:

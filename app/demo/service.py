@@ -13,6 +13,7 @@ from app.auth.principal import Principal
 from app.auth.service import principal_for_user
 from app.datasets import service as datasets_service
 from app.datasets.schemas import IngestOptions
+from app.demo import history
 from app.demo.samples import REVIEWS, shelf_images
 from app.enterprises import service as enterprises
 from app.enterprises.schemas import EnterpriseCreate, EnterpriseSettings, TeamCreate
@@ -147,6 +148,7 @@ async def _vendor(
         (f"annotator{i}@{slug}.example.com", f"{name[:2]}标注员{i}", Role.ANNOTATOR)
         for i in range(1, 4)
     ]
+    people += history.crowd_people(name, slug)
     return vendor, await _add_people(session, admin, vendor, people, team.id)
 
 
@@ -264,7 +266,9 @@ async def load_demo(
                 idempotency_key=f"demo-{kind}",
             )
             datasets.append(dataset.id)
-        job_ids = [image_job.id, text_job.id]
+        sentiment_job = await history.create_job(session, client_member, vendor_a.id)
+        datasets += await history.create_datasets(session, client_member, store, sentiment_job)
+        job_ids = [image_job.id, text_job.id, sentiment_job.id]
     # Ingest now, so the demo park has items and tasks at once (the queued job then finds the
     # datasets ready and does nothing); then start the jobs so the annotators have work.
     for dataset_id in datasets:
@@ -272,6 +276,8 @@ async def load_demo(
     async with session_scope(maker) as session:
         for job_id in job_ids:
             await lifecycle.change_status(session, client_member, job_id, JobStatus.RUNNING)
+    # The sentiment job gets a labeled history, so quality control has something to show.
+    await history.label(maker, store, sentiment_job.id, client_member, vendor_b.id)
     return accounts
 
 
