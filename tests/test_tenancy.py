@@ -120,6 +120,11 @@ PROBES = [
     Probe("GET", "/api/v1/jobs/{job_a}/quality", "v1_qa", 200),
     # Roll-ups: every caller gets a report of its own scope (tests/stats checks the contents).
     *(Probe("GET", "/api/v1/stats/work", a, 200) for a in ("v2_annot", "b_token", "park")),
+    Probe("GET", "/api/v1/stats/statements/{month}", "v1_annot", 403),
+    Probe("GET", "/api/v1/stats/statements/{month}?enterprise_id={vendor_1}", "b_admin", 404),
+    Probe("GET", "/api/v1/stats/statements/{month}?enterprise_id={vendor_1}", "v2_admin", 404),
+    Probe("GET", "/api/v1/stats/statements/{month}?enterprise_id={vendor_1}", "park", 200),
+    Probe("GET", "/api/v1/stats/statements/{month}", "v1_admin", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/review", "a_member", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/items/{item_a}/review", "park", 200),
     Probe("POST", "/api/v1/jobs/{job_a}/quality/refit", "v1_qa", 202),
@@ -357,6 +362,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "item_a": str(item_a.id),
         "assignment_a": str(assignment_a.id),
         "vendor_1": str(v1.id),
+        "month": "2026-11",
         "job_a": str(job_a.id),
         "a_token_id": str(a_token.id),
         **{f"{name}_id": str(user.id) for name, user in people.items()},
@@ -452,4 +458,4 @@ def _template(path: str) -> str:
     """Compare paths by shape: every {name} is the same placeholder."""
     import re
 
-    return re.sub(r"\{[^}]+\}", "{}", path)
+    return re.sub(r"\{[^}]+\}", "{}", path.split("?")[0])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.auth.dependencies import CurrentPrincipal
 from app.kit.deps import DbSession
 from app.stats.periods import park_today
 from app.stats.schemas import Granularity, GroupBy, WorkReport
 from app.stats.service import work_report
+from app.stats.statements import Statement, statement, to_csv
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 
@@ -49,3 +50,33 @@ async def work(
         vendor_id=vendor_id,
         annotator_id=annotator_id,
     )
+
+
+@router.get(
+    "/statements/{month}",
+    response_model=Statement,
+    operation_id="monthly_statement",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def monthly_statement(
+    month: str,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    enterprise_id: Annotated[
+        uuid.UUID | None, Query(description="Park admins: whose (default: your own)")
+    ] = None,
+    format: Annotated[Literal["json", "csv"], Query(description="csv: a spreadsheet")] = "json",
+) -> Statement | Response:
+    """The month's statement (YYYY-MM, Asia/Shanghai days) of a vendor (what its annotators
+    earned, per job and person) or a client (what it owes, per job): the exact sum of the
+    amounts of the labels submitted that month, with those still pending shown apart.
+    Enterprise admins read their own; the park reads anyone's."""
+    s = await statement(session, principal, enterprise_id, month)
+    if format == "csv":
+        name = f"brigade-statement-{s.month}-{s.enterprise_id}.csv"
+        return Response(
+            to_csv(s),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return s
