@@ -246,13 +246,22 @@ async def load_for_submit(
     return rows[0] if rows else None
 
 
+# The submission's active time and the lease's wall time are shared over its labels (to the
+# millisecond, the remainder to the first items), so sums over labels are time really spent.
 _WRITE_SUBMISSION = DriverSQL("""
-WITH l AS (
+WITH t AS (
+    SELECT jsonb_array_length(CAST(:rows AS jsonb)) AS k, CAST(:active AS bigint) AS active,
+           least(greatest(0, (extract(epoch FROM clock_timestamp() - CAST(:leased AS timestamptz))
+                              * 1000)::bigint), 2147483647) AS lease
+), l AS (
     INSERT INTO labels (job_id, item_id, assignment_id, slot_id, annotator_id, vendor_id,
-                        is_gold, answer, active_ms, started_at, submitted_at)
-    SELECT :job, r.item_id, :a, CAST(:slot AS bigint), :me, :vendor, :gold, r.answer, :active,
+                        is_gold, answer, active_ms, lease_ms, started_at, submitted_at)
+    SELECT :job, r.item_id, :a, CAST(:slot AS bigint), :me, :vendor, :gold, r.answer,
+           t.active / t.k + (r.n <= t.active % t.k)::int,
+           t.lease / t.k + (r.n <= t.lease % t.k)::int,
            CAST(:started AS timestamptz), clock_timestamp()
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(item_id bigint, answer jsonb)
+    FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb)) AS (item_id bigint, answer jsonb))
+         WITH ORDINALITY AS r(item_id, answer, n), t
     RETURNING id, item_id, answer, submitted_at
 ), s AS (
     UPDATE task_slots SET state = 'done', assignment_id = :a, lease_until = NULL
@@ -280,6 +289,7 @@ async def write_submission(
         "me": me,
         "vendor": a.vendor_id,
         "gold": a.is_gold,
+        "leased": a.leased_at,
         **values,
     }
     return await fetch(session, _WRITE_SUBMISSION, params)

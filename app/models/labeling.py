@@ -193,6 +193,7 @@ class Label(Base):
             ondelete="CASCADE",
         ),
         CheckConstraint("active_ms >= 0", name="active_ms_not_negative"),
+        CheckConstraint("lease_ms >= 0", name="lease_ms_not_negative"),
         CheckConstraint("is_gold = (slot_id IS NULL)", name="gold_has_no_slot"),
         Index("ix_labels_job_submitted", "job_id", "submitted_at"),
         Index("ix_labels_annotator_submitted", "annotator_id", "submitted_at"),
@@ -230,8 +231,12 @@ class Label(Base):
     amount: Mapped[Decimal] = mapped_column(
         Numeric(14, 4), nullable=False, default=Decimal(0), server_default="0"
     )
-    # Measured by the workstation: time the annotator was actually working (idle excluded).
+    # Measured by the workstation: time the annotator was actually working (idle excluded),
+    # and the wall time from the lease to the submit. A submission covers all the items of
+    # its task: both are shared out over its labels (to the millisecond, remainder to the
+    # first items), so sums over labels are the time spent, not a multiple of it.
     active_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lease_ms: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()

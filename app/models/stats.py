@@ -25,7 +25,7 @@ class WorkDaily(Base):
     __table_args__ = (
         CheckConstraint(
             "labels >= 0 AND gold_labels >= 0 AND accepted >= 0 AND rejected >= 0"
-            " AND active_ms >= 0 AND skips >= 0"
+            " AND active_ms >= 0 AND lease_ms >= 0 AND skips >= 0"
             " AND earned >= 0",
             name="counts",
         ),
@@ -47,5 +47,6 @@ class WorkDaily(Base):
     accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rejected: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active_ms: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    lease_ms: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
     skips: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     earned: Mapped[Decimal] = mapped_column(Numeric(16, 4), nullable=False, default=Decimal(0))

@@ -60,6 +60,7 @@ class Outcomes:
             labels=1,
             gold_labels=int(row.is_gold),
             active_ms=row.active_ms,
+            lease_ms=row.lease_ms,
         )  # its status and amount are counted whenever they change (``judge``)
 
     def judge(

@@ -62,7 +62,7 @@ async def mark_dirty(session: AsyncSession, job_id: uuid.UUID, item_ids: Sequenc
 # Labels locked: a review or another sweep changing the same items waits for this batch.
 _LABELS = DriverSQL(f"""
 SELECT l.id, l.item_id, l.annotator_id, l.answer, l.counted, l.agrees, l.is_gold,
-       l.status, l.active_ms, s.task_id, l.vendor_id, l.amount,
+       l.status, l.active_ms, l.lease_ms, s.task_id, l.vendor_id, l.amount,
        {park_day_sql("l.submitted_at")} AS day
 FROM labels l LEFT JOIN task_slots s ON s.id = l.slot_id
 WHERE l.item_id = ANY(:items)

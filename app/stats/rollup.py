@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.db import DriverSQL, fetch
 from app.stats.periods import park_day_sql
 
-COUNTS = ("labels", "gold_labels", "accepted", "rejected", "active_ms", "skips")
+COUNTS = ("labels", "gold_labels", "accepted", "rejected", "active_ms", "lease_ms", "skips")
 Key = tuple[uuid.UUID, date, uuid.UUID]  # annotator, park day, vendor
 
 
@@ -49,8 +49,8 @@ class DailyDeltas:
 # into an update, so negative deltas cannot ride on the insert), then the deltas.
 _ENSURE = DriverSQL("""
 INSERT INTO work_daily (job_id, annotator_id, day, vendor_id, labels, gold_labels, accepted,
-                        rejected, active_ms, skips, earned)
-SELECT :job, r.annotator_id, r.day, r.vendor_id, 0, 0, 0, 0, 0, 0, 0
+                        rejected, active_ms, lease_ms, skips, earned)
+SELECT :job, r.annotator_id, r.day, r.vendor_id, 0, 0, 0, 0, 0, 0, 0, 0
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(annotator_id uuid, day date, vendor_id uuid)
 ORDER BY r.annotator_id, r.day
 ON CONFLICT (job_id, annotator_id, day) DO NOTHING

@@ -33,7 +33,8 @@ class WorkRow(BaseModel):
     rejected: int
     pending: int
     skips: int
-    active_hours: float
+    active_hours: float = Field(description="Time actually worked (idle gaps excluded)")
+    lease_hours: float = Field(description="Wall time from lease to submit")
     labels_per_active_hour: float | None
     earned: Decimal = Field(description="CNY earned by the labels (what their clients pay)")
 

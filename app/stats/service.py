@@ -49,6 +49,7 @@ def _row(period: date, key: uuid.UUID | None, name: str | None, r: Any) -> WorkR
         pending=labels - int(r.accepted or 0) - int(r.rejected or 0),
         skips=int(r.skips or 0),
         active_hours=round(hours, 3),
+        lease_hours=round(int(r.lease_ms or 0) / 3_600_000, 3),
         labels_per_active_hour=round(labels / hours, 2) if hours > 0 else None,
         earned=Decimal(r.earned or 0),
     )
@@ -82,7 +83,16 @@ async def work_report(
     )
     sums = [
         func.sum(getattr(WorkDaily, c)).label(c)
-        for c in ("labels", "gold_labels", "accepted", "rejected", "skips", "active_ms", "earned")
+        for c in (
+            "labels",
+            "gold_labels",
+            "accepted",
+            "rejected",
+            "skips",
+            "active_ms",
+            "lease_ms",
+            "earned",
+        )
     ]
     where = [
         scope_clause(principal, WorkDaily),

@@ -13,12 +13,20 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling.checker import check
-from app.models import LabelingJob, Role
+from app.models import EnterpriseKind, JobStatus, LabelingJob, Role
 from app.quality.sweep import sweep
 from app.stats.money import split_price
 from app.stats.recount import RECOUNT_SQL
-from tests.factories import browser_client, make_dataset, make_session_cookie, make_user
-from tests.labeling.conftest import Park
+from tests.factories import (
+    TEXT_CLASSES,
+    browser_client,
+    make_dataset,
+    make_enterprise,
+    make_job,
+    make_session_cookie,
+    make_user,
+)
+from tests.labeling.conftest import Annotator, Park
 
 ANSWERS = [{"label": "positive"}, {"label": "negative"}, {"label": "neutral"}]
 
@@ -26,11 +34,11 @@ RECOUNT = text(
     RECOUNT_SQL.format(where_labels="AND l.job_id = :job", where_skips="AND a.job_id = :job")
 )
 STORED = text("""
-SELECT job_id, annotator_id, day, labels, gold_labels, accepted, rejected, active_ms, skips,
-       earned
+SELECT job_id, annotator_id, day, labels, gold_labels, accepted, rejected, active_ms, lease_ms,
+       skips, earned
 FROM work_daily WHERE job_id = :job
-  AND (labels, gold_labels, accepted, rejected, active_ms, skips, earned)
-      <> (0, 0, 0, 0, 0, 0, 0)
+  AND (labels, gold_labels, accepted, rejected, active_ms, lease_ms, skips, earned)
+      <> (0, 0, 0, 0, 0, 0, 0, 0)
 """)
 ITEM_MONEY = text("""
 SELECT c.item_id, c.state, c.charged, coalesce(sum(l.amount), 0) AS paid,
@@ -179,3 +187,35 @@ async def test_park_days_are_shanghai_days(park: Park, db: AsyncSession) -> None
         )
     ).all()
     assert [tuple(d) for d in days] == [("2026-11-26", 1), ("2026-11-27", 1)]
+
+
+async def test_a_submission_time_is_shared_over_its_labels(app: Any, db: AsyncSession) -> None:
+    """A task of three items answered in one submission: 1,000 ms of work is 334 + 333 + 333,
+    not 3,000; the lease's wall time is shared the same way."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    job = await make_job(
+        db, client, [vendor], label_schema=TEXT_CLASSES, data_kind="text",
+        status=JobStatus.RUNNING, gold_rate=0, task_size=3,
+    )  # fmt: skip
+    await make_dataset(db, job, ["一", "二", "三"], task_size=3)
+    user = await make_user(db, vendor, Role.ANNOTATOR)
+    annotator = Annotator(user, browser_client(app, await make_session_cookie(db, user)))
+    await db.commit()
+    assignment = await annotator.next_assignment()
+    assert assignment is not None
+    assert len(assignment["items"]) == 3
+    r = await annotator.submit(assignment, ANSWERS[0], active_ms=1000)
+    assert r.status_code == 200, r.text
+    shares = (
+        await db.execute(text("SELECT active_ms, lease_ms FROM labels ORDER BY item_id"))
+    ).all()
+    assert [s.active_ms for s in shares] == [334, 333, 333]
+    leases = [s.lease_ms for s in shares]
+    assert max(leases) - min(leases) <= 1
+    await sweep(app.state.sessionmaker)
+    day = (await db.execute(text("SELECT active_ms, lease_ms, labels FROM work_daily"))).one()
+    assert day.active_ms == 1000
+    assert day.lease_ms == sum(leases)
+    assert day.labels == 3
+    await annotator.http.aclose()
