@@ -7,6 +7,7 @@ No I/O happens at import; ``get_settings()`` is cached and tests build their own
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -83,6 +84,15 @@ class ServerSettings(BaseModel):
     backlog: int = Field(default=4096, ge=64, le=65535)
 
 
+class ParkSettings(BaseModel):
+    """The park's plan, shown against its figures on the park dashboard (docs/mission)."""
+
+    target_active_annotators: int = Field(default=5_000, ge=1)
+    target_enterprises: int = Field(default=50, ge=1)
+    target_revenue_cny: Decimal = Field(default=Decimal("1000000000"), gt=0)
+    target_headcount: int = Field(default=10_000, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIGADE_", env_nested_delimiter="__", extra="ignore"
@@ -96,6 +106,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     worker: WorkerSettings = WorkerSettings()
     server: ServerSettings = ServerSettings()
+    park: ParkSettings = ParkSettings()
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -125,6 +125,8 @@ PROBES = [
     Probe("GET", "/api/v1/stats/statements/{month}?enterprise_id={vendor_1}", "v2_admin", 404),
     Probe("GET", "/api/v1/stats/statements/{month}?enterprise_id={vendor_1}", "park", 200),
     Probe("GET", "/api/v1/stats/statements/{month}", "v1_admin", 200),
+    *(Probe("GET", "/api/v1/stats/park", a, 403) for a in ("a_admin", "v1_admin", "b_token")),
+    Probe("GET", "/api/v1/stats/park", "park", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/review", "a_member", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/items/{item_a}/review", "park", 200),
     Probe("POST", "/api/v1/jobs/{job_a}/quality/refit", "v1_qa", 202),

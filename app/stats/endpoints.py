@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.auth.dependencies import CurrentPrincipal
-from app.kit.deps import DbSession
+from app.kit.deps import AppSettings, DbSession
+from app.stats.park import ParkDashboard, park_dashboard
 from app.stats.periods import park_today
 from app.stats.schemas import Granularity, GroupBy, WorkReport
 from app.stats.service import work_report
@@ -80,3 +81,13 @@ async def monthly_statement(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return s
+
+
+@router.get("/park", response_model=ParkDashboard, operation_id="park_dashboard")
+async def park(
+    principal: CurrentPrincipal, session: DbSession, settings: AppSettings
+) -> ParkDashboard:
+    """The park operator's dashboard: active annotators in the last 7 and 30 days, enterprises
+    with activity, trailing-12-month revenue and headcount, each against the park's target
+    (settings ``BRIGADE_PARK__TARGET_*``), with the last 12 months' trend. Park admins only."""
+    return await park_dashboard(session, principal, settings.park)
