@@ -95,3 +95,19 @@ def test_migrations_form_one_linear_history() -> None:
 
     assert len(script.get_heads()) == 1
     assert len(list(script.walk_revisions())) == len(_migration_files())
+
+
+def test_the_park_award_rules_are_seeded(fresh_url: str) -> None:
+    """Revision 0009 starts the park with its published rules (the park edits them later)."""
+    migrate(fresh_url)
+    with psycopg.connect(libpq_url(fresh_url)) as conn:
+        rules = conn.execute(
+            "SELECT threshold_cny::text, award_cny::text, min_staff FROM award_rules"
+            " ORDER BY award_rules.threshold_cny"
+        ).fetchall()
+    assert rules == [
+        ("10000000.00", "500000.00", 100),
+        ("30000000.00", "1500000.00", 100),
+        ("50000000.00", "3000000.00", 100),
+        ("100000000.00", "6000000.00", 100),
+    ]

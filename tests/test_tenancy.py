@@ -127,6 +127,16 @@ PROBES = [
     Probe("GET", "/api/v1/stats/statements/{month}", "v1_admin", 200),
     *(Probe("GET", "/api/v1/stats/park", a, 403) for a in ("a_admin", "v1_admin", "b_token")),
     Probe("GET", "/api/v1/stats/park", "park", 200),
+    *(
+        Probe(m, p, a, 403, body)
+        for a in ("a_admin", "v1_admin")
+        for m, p, body in (
+            ("GET", "/api/v1/stats/award-rules", None),
+            ("PUT", "/api/v1/stats/award-rules", {"rules": []}),
+            ("GET", "/api/v1/stats/milestones/{year}", None),
+        )
+    ),
+    Probe("GET", "/api/v1/stats/milestones/{year}", "park", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/review", "a_member", 200),
     Probe("GET", "/api/v1/jobs/{job_a}/items/{item_a}/review", "park", 200),
     Probe("POST", "/api/v1/jobs/{job_a}/quality/refit", "v1_qa", 202),
@@ -365,6 +375,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "assignment_a": str(assignment_a.id),
         "vendor_1": str(v1.id),
         "month": "2026-11",
+        "year": "2026",
         "job_a": str(job_a.id),
         "a_token_id": str(a_token.id),
         **{f"{name}_id": str(user.id) for name, user in people.items()},

@@ -31,7 +31,7 @@ from app.models.quality import (
     Review,
     ReviewAction,
 )
-from app.models.stats import WorkDaily
+from app.models.stats import AwardRule, WorkDaily
 from app.models.tenancy import Enterprise, Team, User
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "Assignment",
     "AssignmentState",
     "AuditEvent",
+    "AwardRule",
     "Base",
     "ConsensusState",
     "DataKind",

@@ -13,7 +13,17 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,3 +60,20 @@ class WorkDaily(Base):
     lease_ms: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
     skips: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     earned: Mapped[Decimal] = mapped_column(Numeric(16, 4), nullable=False, default=Decimal(0))
+
+
+class AwardRule(Base):
+    """One of the park's award rules: an enterprise with more than ``min_staff`` staff whose
+    revenue through the platform in a calendar year first passes ``threshold_cny`` gets
+    ``award_cny``. Data the park edits (``PUT /api/v1/stats/award-rules``), not code."""
+
+    __tablename__ = "award_rules"
+    __table_args__ = (
+        CheckConstraint("threshold_cny > 0 AND award_cny >= 0 AND min_staff >= 0", name="values"),
+        UniqueConstraint("threshold_cny", "min_staff"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    threshold_cny: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    award_cny: Mapped[Decimal] = mapped_column(Numeric(16, 2), nullable=False)
+    min_staff: Mapped[int] = mapped_column(Integer, nullable=False, default=100)

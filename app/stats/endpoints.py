@@ -10,6 +10,14 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.dependencies import CurrentPrincipal
 from app.kit.deps import AppSettings, DbSession
+from app.stats.awards import (
+    AwardRuleOut,
+    AwardRules,
+    MilestoneReport,
+    list_rules,
+    milestone_report,
+    replace_rules,
+)
 from app.stats.park import ParkDashboard, park_dashboard
 from app.stats.periods import park_today
 from app.stats.schemas import Granularity, GroupBy, WorkReport
@@ -91,3 +99,25 @@ async def park(
     with activity, trailing-12-month revenue and headcount, each against the park's target
     (settings ``BRIGADE_PARK__TARGET_*``), with the last 12 months' trend. Park admins only."""
     return await park_dashboard(session, principal, settings.park)
+
+
+@router.get("/award-rules", response_model=list[AwardRuleOut], operation_id="award_rules")
+async def award_rules(principal: CurrentPrincipal, session: DbSession) -> list[AwardRuleOut]:
+    """The park's award rules (park admins)."""
+    return await list_rules(session, principal)
+
+
+@router.put("/award-rules", response_model=list[AwardRuleOut], operation_id="set_award_rules")
+async def set_award_rules(
+    body: AwardRules, principal: CurrentPrincipal, session: DbSession
+) -> list[AwardRuleOut]:
+    """Replace the award rules (the whole table, all or nothing; audited). Park admins."""
+    return await replace_rules(session, principal, body)
+
+
+@router.get("/milestones/{year}", response_model=MilestoneReport, operation_id="milestones")
+async def milestones(year: int, principal: CurrentPrincipal, session: DbSession) -> MilestoneReport:
+    """For the award rules: each vendor above a rule's staff size whose revenue through the
+    platform in ``year`` passed the rule's threshold, the day it first did and the award.
+    Park admins."""
+    return await milestone_report(session, principal, year)

@@ -42,7 +42,11 @@ class ParkDashboard(BaseModel):
     trend: list[MonthFigures]
 
 
-_FIGURES = text("""
+# An enterprise's staff: what it declared (settings.staff_count), else its active accounts.
+STAFF_SQL = """coalesce((e.settings ->> 'staff_count')::int,
+         (SELECT count(*) FROM users u WHERE u.enterprise_id = e.id AND u.is_active))"""
+
+_FIGURES = text(f"""
 SELECT
   (SELECT count(DISTINCT annotator_id) FROM work_daily
     WHERE day > :today - 7 AND labels > 0) AS active_7d,
@@ -54,9 +58,7 @@ SELECT
       SELECT j.client_id FROM work_daily w JOIN labeling_jobs j ON j.id = w.job_id
       WHERE w.day > :today - 30 AND w.labels > 0) e) AS enterprises_30d,
   (SELECT coalesce(sum(earned), 0) FROM work_daily WHERE day > :today - 365) AS revenue_12m,
-  (SELECT coalesce(sum(coalesce((e.settings ->> 'staff_count')::int,
-                                (SELECT count(*) FROM users u
-                                  WHERE u.enterprise_id = e.id AND u.is_active))), 0)
+  (SELECT coalesce(sum({STAFF_SQL}), 0)
      FROM enterprises e WHERE e.is_active AND e.kind IN ('vendor', 'client')) AS headcount
 """)
 _TREND = text("""
