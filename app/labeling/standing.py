@@ -94,6 +94,13 @@ SORTS = {
 }
 
 
+def _gold_figures(correct: int, total: int) -> dict[str, object]:
+    """Accuracy on gold and its 95% Wilson interval; both None before any gold answer."""
+    if not total:
+        return {"gold_accuracy": None, "gold_accuracy_ci": None}
+    return {"gold_accuracy": correct / total, "gold_accuracy_ci": wilson_interval(correct, total)}
+
+
 def _with_quality(row: Any) -> AnnotatorStanding:
     counters = Counters(
         labels=row.labels,
@@ -107,10 +114,7 @@ def _with_quality(row: Any) -> AnnotatorStanding:
     return AnnotatorStanding.model_validate(
         {
             **row._mapping,
-            "gold_accuracy": row.gold_correct / row.gold_total if row.gold_total else None,
-            "gold_accuracy_ci": wilson_interval(row.gold_correct, row.gold_total)
-            if row.gold_total
-            else None,
+            **_gold_figures(row.gold_correct, row.gold_total),
             "agreement": row.agreed / row.judged if row.judged else None,
             "est_accuracy": estimated_accuracy(counters),
         }
@@ -187,10 +191,7 @@ async def my_standing(session: AsyncSession, principal: Principal) -> list[MySta
         MyStanding.model_validate(
             {
                 **r._mapping,
-                "gold_accuracy": r.gold_correct / r.gold_total if r.gold_total else None,
-                "gold_accuracy_ci": wilson_interval(r.gold_correct, r.gold_total)
-                if r.gold_total
-                else None,
+                **_gold_figures(r.gold_correct, r.gold_total),
             }
         )
         for r in rows

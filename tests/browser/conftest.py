@@ -164,9 +164,15 @@ async def sign_in(db: AsyncSession, context: BrowserContext, base_url: str, user
 
 
 async def arrange_text_job(
-    db: AsyncSession, schema: dict[str, Any], texts: list[str], **job_fields: Any
+    db: AsyncSession,
+    schema: dict[str, Any],
+    texts: list[str],
+    *,
+    gold_rate: float = 0,
+    **job_fields: Any,
 ) -> tuple[User, list[Item]]:
-    """A running text job (no gold) open to one vendor, and an annotator of that vendor."""
+    """A running text job (no gold unless ``gold_rate``) open to one vendor, and an annotator
+    of that vendor."""
     client = await make_enterprise(db, EnterpriseKind.CLIENT)
     vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
     job = await make_job(
@@ -176,7 +182,7 @@ async def arrange_text_job(
         label_schema=schema,
         data_kind=DataKind.TEXT,
         status=JobStatus.RUNNING,
-        gold_rate=0,
+        gold_rate=gold_rate,
         **job_fields,
     )
     _, items = await make_dataset(db, job, texts)

@@ -13,18 +13,15 @@ from httpx import AsyncClient
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import DataKind, EnterpriseKind, Item, JobAnnotator, JobStatus, User
+from app.models import Item, JobAnnotator, LabelingJob, User
 from app.quality.sweep import sweep
 from tests.browser.a11y import contrast_failures
-from tests.browser.conftest import shot, sign_in
+from tests.browser.conftest import arrange_text_job, shot, sign_in
 from tests.factories import (
     TEXT_CLASSES,
     browser_client,
     make_dataset,
-    make_enterprise,
-    make_job,
     make_session_cookie,
-    make_user,
 )
 
 POS, NEG = {"label": "positive"}, {"label": "negative"}
@@ -38,22 +35,10 @@ async def arrange_gold_job(
     db: AsyncSession, gold_answers: list[Any], **settings: Any
 ) -> tuple[User, list[Item]]:
     """A running text job mixing gold items in at a rate of 0.5, and an annotator."""
-    client = await make_enterprise(db, EnterpriseKind.CLIENT)
-    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
-    job = await make_job(
-        db,
-        client,
-        [vendor],
-        label_schema=TEXT_CLASSES,
-        data_kind=DataKind.TEXT,
-        status=JobStatus.RUNNING,
-        gold_rate=0.5,
-        **settings,
-    )
-    await make_dataset(db, job, TEXTS)
+    user, items = await arrange_text_job(db, TEXT_CLASSES, TEXTS, gold_rate=0.5, **settings)
+    job = await db.get_one(LabelingJob, items[0].job_id)
     texts = [f"金标 {i}" for i in range(len(gold_answers))]
     _, gold = await make_dataset(db, job, texts, gold_answers=gold_answers)
-    user = await make_user(db, vendor)
     await db.commit()
     return user, gold
 
