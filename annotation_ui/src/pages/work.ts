@@ -43,7 +43,8 @@ import { buildAnswer, chooseLabel, emptyWork, isClassification, isShapeKind, isS
 import { createOfflineQueue } from "../work/offline";
 import { shouldQueue, type NewSubmission } from "../work/queue";
 import { workstationView, type WorkActions } from "../work/screens";
-import { addSpan, selectionToRange, sliceCodePoints } from "../work/spans";
+import { addSpan, sliceCodePoints } from "../work/spans";
+import { readTextSelection } from "../work/selection";
 import { createStages } from "../work/stages";
 import { createResume } from "../work/resume";
 import { createStandingFeed } from "../work/standing";
@@ -242,18 +243,7 @@ const workPage: PageFactory = (ctx) => {
 
   /** The current DOM selection inside this item's text, as code-point offsets. */
   function readSelection(item: WorkItem): { start: number; end: number } | null {
-    const root = document.querySelector(`.span-text[data-item="${item.id}"]`);
-    const sel = window.getSelection();
-    if (!root || !sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
-    const range = sel.getRangeAt(0);
-    if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
-    const utf16 = (node: Node, offset: number) => {
-      const r = document.createRange();
-      r.selectNodeContents(root);
-      r.setEnd(node, offset);
-      return r.toString().length;
-    };
-    return selectionToRange(item.text ?? "", utf16(range.startContainer, range.startOffset), utf16(range.endContainer, range.endOffset));
+    return readTextSelection(document.querySelector(`.span-text[data-item="${item.id}"]`), item.text ?? "");
   }
 
   function deleteSelectedShape(): boolean {

@@ -11,7 +11,8 @@ import { t, type MessageKey } from "../i18n";
 import type { PageContext } from "../ui/page";
 import { buildAnswer, chooseLabel, emptyWork, isClassification, isShapeKind, workFromAnswer, type ItemWork } from "../work/labels";
 import { mountShapeEditor, type ShapeEditor } from "../work/shape-editor";
-import { addSpan, selectionToRange } from "../work/spans";
+import { addSpan } from "../work/spans";
+import { readTextSelection } from "../work/selection";
 import { imageSize } from "./answers";
 import type { ReviewMode } from "./keys";
 import { appendPage, hasMore, nextOffset, nextPending, step } from "./queue";
@@ -205,18 +206,7 @@ export function createReview(ctx: PageContext) {
 
   /** The current selection inside the correction's text, as code-point offsets. */
   function readSelection(item: ReviewItem): { start: number; end: number } | null {
-    const root = document.querySelector("#qa-correct .span-text");
-    const sel = window.getSelection();
-    if (!root || !sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
-    const range = sel.getRangeAt(0);
-    if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
-    const utf16 = (node: Node, offset: number) => {
-      const r = document.createRange();
-      r.selectNodeContents(root);
-      r.setEnd(node, offset);
-      return r.toString().length;
-    };
-    return selectionToRange(item.text ?? "", utf16(range.startContainer, range.startOffset), utf16(range.endContainer, range.endOffset));
+    return readTextSelection(document.querySelector("#qa-correct .span-text"), item.text ?? "");
   }
 
   const actions = {
