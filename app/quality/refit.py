@@ -13,11 +13,11 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
-import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.label_schema import ImageClassification, TextClassification
+from app.kit.db import json_rows
 from app.labeling.answers import parse_schema
 from app.models import JobQuality, LabelingJob
 from app.quality.consensus.dawid_skene import dawid_skene
@@ -82,9 +82,7 @@ async def refit(session: AsyncSession, job_id: uuid.UUID) -> dict[str, Any] | No
         )
         model_json = model.to_json()
         accuracy = [{"annotator_id": w, "accuracy": a} for w, a in model.accuracy.items()]
-        await session.execute(
-            _EST_ACCURACY, {"job": job_id, "rows": orjson.dumps(accuracy).decode()}
-        )
+        await session.execute(_EST_ACCURACY, {"job": job_id, "rows": json_rows(accuracy)})
     metrics = await asyncio.to_thread(
         job_metrics, schema, [(r.item_id, str(r.annotator_id), r.answer) for r in rows]
     )

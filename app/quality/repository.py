@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.db import DriverSQL, fetch
+from app.kit.db import DriverSQL, fetch, json_rows
 from app.stats.periods import park_day_sql
 
 
@@ -122,16 +121,11 @@ ON CONFLICT (item_id) DO UPDATE SET
 """)
 
 
-def _json(rows: Sequence[dict[str, Any]]) -> str:
-    # Decimals (money) as strings: exact through JSON into numeric columns.
-    return orjson.dumps(list(rows), option=orjson.OPT_SERIALIZE_UUID, default=str).decode()
-
-
 async def save_consensus(
     session: AsyncSession, job_id: uuid.UUID, rows: Sequence[dict[str, Any]]
 ) -> None:
     if rows:
-        await fetch(session, _SAVE_CONSENSUS, {"job": job_id, "rows": _json(rows)})
+        await fetch(session, _SAVE_CONSENSUS, {"job": job_id, "rows": json_rows(rows)})
 
 
 _SAVE_LABELS = DriverSQL("""
@@ -145,7 +139,7 @@ WHERE l.id = r.id
 
 async def save_label_outcomes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await fetch(session, _SAVE_LABELS, {"rows": _json(rows)})
+        await fetch(session, _SAVE_LABELS, {"rows": json_rows(rows)})
 
 
 COUNTERS = ("labels", "fast_labels", "gold_total", "gold_correct", "decided", "agreed")
@@ -176,7 +170,7 @@ async def add_counters(
         return []
     who = [d["annotator_id"] for d in deltas]
     await fetch(session, _ENSURE_ROWS, {"job": job_id, "who": who})
-    return await fetch(session, _ADD_COUNTERS, {"job": job_id, "rows": _json(deltas)})
+    return await fetch(session, _ADD_COUNTERS, {"job": job_id, "rows": json_rows(deltas)})
 
 
 _EXTEND = text("""

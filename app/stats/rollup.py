@@ -10,11 +10,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.db import DriverSQL, fetch
+from app.kit.db import DriverSQL, fetch, json_rows
 from app.stats.periods import park_day_sql
 
 COUNTS = ("labels", "gold_labels", "accepted", "rejected", "active_ms", "lease_ms", "skips")
@@ -34,12 +33,7 @@ class DailyDeltas:
 
     def rows(self) -> list[dict[str, Any]]:
         return [
-            {
-                "annotator_id": a,
-                "day": d.isoformat(),
-                "vendor_id": v,
-                **{**counts, "earned": str(counts["earned"])},
-            }
+            {"annotator_id": a, "day": d, "vendor_id": v, **counts}
             for (a, d, v), counts in sorted(self._rows.items())
             if any(counts[c] for c in COUNTS) or counts["earned"]
         ]
@@ -69,10 +63,7 @@ async def save_daily(
 ) -> None:
     if not rows:
         return
-    params = {
-        "job": job_id,
-        "rows": orjson.dumps(list(rows), option=orjson.OPT_SERIALIZE_UUID).decode(),
-    }
+    params = {"job": job_id, "rows": json_rows(rows)}
     await fetch(session, _ENSURE, params)
     await fetch(session, _ADD, params)
 
