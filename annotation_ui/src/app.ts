@@ -14,7 +14,7 @@ import { getLocale, initLocale, isLocale, onLocaleChange, setLocale, t, vocabLab
 import { cachedMe, forgetMe, isUnreachable, rememberMe } from "./offline";
 import { loginPage, type LoginPage } from "./pages/login";
 import { currentLocation, loginUrl, navigate, safeNext, startRouter, type AppLocation } from "./router";
-import { canOpen, findPage, navFor, type PageDef } from "./routes";
+import { canOpen, findPage, isCurrentNav, navFor, type PageDef } from "./routes";
 import { errorAlert, errorMessage, langSwitcher, spinner } from "./ui/components";
 import type { NoticeKind, PageContext, PageInstance } from "./ui/page";
 
@@ -186,7 +186,7 @@ export class App {
     const found = findPage(loc.path);
     if (!found) {
       this.view = { kind: "notFound" };
-    } else if (!canOpen(this.me.role, found.page)) {
+    } else if (!canOpen(this.me.role, found.page, this.me.enterprise.kind)) {
       this.view = { kind: "forbidden", def: found.page };
     } else {
       this.mountPage(found.page, found.params, loc.query);
@@ -381,7 +381,7 @@ export class App {
 
   private layout(content: TemplateResult): TemplateResult {
     const me = this.me as Me;
-    const activeId = this.view.kind === "page" ? (this.view.def.navParent ?? this.view.def.id) : null;
+    const shown = this.view.kind === "page" ? this.view.def : null;
     return html`
       <a
         class="skip-link"
@@ -414,9 +414,9 @@ export class App {
       <div class="shell">
         <nav class="sidenav" aria-label=${t("app.mainNav")}>
           <ul>
-            ${navFor(me.role).map(
+            ${navFor(me.role, me.enterprise.kind).map(
               (p) => html`<li>
-                <a href=${p.path} aria-current=${p.id === activeId ? "page" : nothing}>${t(p.titleKey)}</a>
+                <a href=${p.path} aria-current=${shown && isCurrentNav(p.id, shown) ? "page" : nothing}>${t(p.titleKey)}</a>
               </li>`,
             )}
           </ul>

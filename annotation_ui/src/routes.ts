@@ -3,7 +3,7 @@
  * sees them in the navigation. A later issue adds a page by adding one entry here and one file
  * in ./pages (see README.md).
  */
-import type { Role } from "./api/types";
+import type { EnterpriseKind, Role } from "./api/types";
 import type { MessageKey } from "./i18n";
 import { matchPath } from "./router";
 import type { PageFactory } from "./ui/page";
@@ -26,10 +26,13 @@ export interface PageDef {
   /** Page heading, document title and (if inNav) navigation label. */
   titleKey: MessageKey;
   roles: readonly Role[];
+  /** Only for people of these kinds of enterprise (e.g. a vendor's admin, not a client's). */
+  kinds?: readonly EnterpriseKind[];
   /** false for detail pages reached from other pages (e.g. "/jobs/:id"). */
   inNav: boolean;
-  /** For a detail page: the navigation entry it belongs to (marked current while it shows). */
-  navParent?: string;
+  /** For a detail page: the navigation entry it belongs to (marked current while it shows);
+   * several when the page is reached from different roles' pages (the one in the nav wins). */
+  navParent?: string | readonly string[];
   /** Lazy: each page is its own chunk, so heavy pages (workstation, charts) don't slow login. */
   load: () => Promise<{ default: PageFactory }>;
 }
@@ -78,6 +81,60 @@ export const PAGES: readonly PageDef[] = [
     load: () => import("./pages/quality-review"),
   },
   {
+    id: "stats-me",
+    path: "/stats/me",
+    titleKey: "page.statsMe",
+    roles: ["annotator"],
+    inNav: true,
+    load: () => import("./pages/stats-me"),
+  },
+  {
+    id: "stats-team",
+    path: "/stats/team",
+    titleKey: "page.statsTeam",
+    roles: ["enterprise_admin", "qa_lead"],
+    kinds: ["vendor"],
+    inNav: true,
+    load: () => import("./pages/stats-team"),
+  },
+  {
+    id: "stats-jobs",
+    path: "/stats/jobs",
+    titleKey: "page.statsJobs",
+    roles: ["client_member", "enterprise_admin"],
+    kinds: ["client"],
+    inNav: true,
+    load: () => import("./pages/stats-jobs"),
+  },
+  {
+    id: "stats-job",
+    path: "/stats/jobs/:id",
+    titleKey: "page.statsJob",
+    navParent: "stats-jobs",
+    roles: ["client_member", "enterprise_admin"],
+    kinds: ["client"],
+    inNav: false,
+    load: () => import("./pages/stats-job"),
+  },
+  {
+    id: "stats-park",
+    path: "/stats/park",
+    titleKey: "page.statsPark",
+    roles: ["park_admin"],
+    inNav: true,
+    load: () => import("./pages/stats-park"),
+  },
+  {
+    id: "statement",
+    path: "/stats/statements/:month",
+    titleKey: "page.statement",
+    navParent: ["stats-team", "stats-jobs", "stats-park"],
+    // Statements are the enterprise admins' (their own) and the park's (anyone's).
+    roles: ["enterprise_admin", "park_admin"],
+    inNav: false,
+    load: () => import("./pages/statement"),
+  },
+  {
     id: "members",
     path: "/members",
     titleKey: "page.members",
@@ -104,13 +161,20 @@ export const PAGES: readonly PageDef[] = [
   },
 ];
 
-export function canOpen(role: Role, page: PageDef): boolean {
-  return page.roles.includes(role);
+/** Whether a role may open a page; with `kind`, also whether the page is for that kind of
+ * enterprise (without it, role alone: what the tests of the role table check). */
+export function canOpen(role: Role, page: PageDef, kind?: EnterpriseKind): boolean {
+  return page.roles.includes(role) && (!kind || !page.kinds || page.kinds.includes(kind));
 }
 
-/** Navigation entries for a role, in table order. */
-export function navFor(role: Role): PageDef[] {
-  return PAGES.filter((p) => p.inNav && canOpen(role, p));
+/** Navigation entries for a role (of an enterprise of `kind`), in table order. */
+export function navFor(role: Role, kind?: EnterpriseKind): PageDef[] {
+  return PAGES.filter((p) => p.inNav && canOpen(role, p, kind));
+}
+
+/** Whether navigation entry `id` is the current one while `page` shows. */
+export function isCurrentNav(id: string, page: PageDef): boolean {
+  return id === page.id || [page.navParent ?? []].flat().includes(id);
 }
 
 export function findPage(path: string): { page: PageDef; params: Record<string, string> } | null {

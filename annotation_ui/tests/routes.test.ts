@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Role } from "../src/api/types";
+import type { EnterpriseKind, Role } from "../src/api/types";
 import { hasMessage } from "../src/i18n";
 import { loginUrl, matchPath, parseLocation, safeNext } from "../src/router";
-import { ALL_ROLES, PAGES, canOpen, findPage, navFor } from "../src/routes";
+import { ALL_ROLES, PAGES, canOpen, findPage, isCurrentNav, navFor } from "../src/routes";
 
-const ids = (role: Role) => navFor(role).map((p) => p.id);
+const ids = (role: Role, kind?: EnterpriseKind) => navFor(role, kind).map((p) => p.id);
 
 describe("role → navigation table", () => {
   it("gives every role the home page first", () => {
@@ -12,11 +12,35 @@ describe("role → navigation table", () => {
   });
 
   it("matches the brief for each role", () => {
-    expect(ids("annotator")).toEqual(["home", "work"]);
-    expect(ids("client_member")).toEqual(["home", "quality"]);
-    expect(ids("qa_lead")).toEqual(["home", "quality", "members"]);
-    expect(ids("enterprise_admin")).toEqual(["home", "quality", "members", "tokens"]);
-    expect(ids("park_admin")).toEqual(["home", "quality", "members", "tokens", "enterprises"]);
+    expect(ids("annotator", "vendor")).toEqual(["home", "work", "stats-me"]);
+    expect(ids("client_member", "client")).toEqual(["home", "quality", "stats-jobs"]);
+    expect(ids("qa_lead", "vendor")).toEqual(["home", "quality", "stats-team", "members"]);
+    expect(ids("enterprise_admin", "vendor")).toEqual(["home", "quality", "stats-team", "members", "tokens"]);
+    expect(ids("enterprise_admin", "client")).toEqual(["home", "quality", "stats-jobs", "members", "tokens"]);
+    expect(ids("park_admin", "park_operator")).toEqual(["home", "quality", "stats-park", "members", "tokens", "enterprises"]);
+  });
+
+  it("gives a vendor's people the team and a client's the job progress", () => {
+    const team = PAGES.find((p) => p.id === "stats-team")!;
+    const jobs = PAGES.find((p) => p.id === "stats-jobs")!;
+    expect(canOpen("enterprise_admin", team, "vendor")).toBe(true);
+    expect(canOpen("enterprise_admin", team, "client")).toBe(false);
+    expect(canOpen("enterprise_admin", jobs, "client")).toBe(true);
+    expect(canOpen("enterprise_admin", jobs, "vendor")).toBe(false);
+    expect(canOpen("client_member", findPage("/stats/jobs/abc")!.page, "client")).toBe(true);
+    expect(canOpen("annotator", findPage("/stats/me")!.page, "vendor")).toBe(true);
+    expect(canOpen("qa_lead", findPage("/stats/me")!.page, "vendor")).toBe(false);
+  });
+
+  it("lets admins and the park, not others, open statements", () => {
+    const { page, params } = findPage("/stats/statements/2025-06")!;
+    expect(page.id).toBe("statement");
+    expect(params).toEqual({ month: "2025-06" });
+    expect(ALL_ROLES.filter((r) => canOpen(r, page))).toEqual(["park_admin", "enterprise_admin"]);
+    // Marked in the nav under whichever stats page the viewer has.
+    expect(isCurrentNav("stats-team", page)).toBe(true);
+    expect(isCurrentNav("stats-park", page)).toBe(true);
+    expect(isCurrentNav("home", page)).toBe(false);
   });
 
   it("only annotators can open the workstation", () => {

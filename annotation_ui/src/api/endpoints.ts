@@ -1,22 +1,28 @@
 /** Typed calls to the Brigade API. Pages use these, never `fetch` directly. */
-import { request } from "./client";
+import { API_BASE, buildUrl, request } from "./client";
 import type {
   AnnotatorSort,
   AnnotatorStanding,
   ApiToken,
+  AwardRule,
+  AwardRuleIn,
   CreatedApiToken,
+  DirectoryEntry,
   DraftOut,
   Enterprise,
   Id,
   Job,
   JobDetail,
+  JobProgress,
   LeaseOut,
   Me,
   MeUpdate,
+  MilestoneReport,
   MyStanding,
   NextOut,
   NextRequest,
   Page,
+  ParkDashboard,
   PauseRequest,
   QualityReport,
   ReviewItem,
@@ -24,10 +30,13 @@ import type {
   ReviewRequest,
   SkipOut,
   SkipRequest,
+  Statement,
   SubmitOut,
   SubmitRequest,
   TokenCreate,
   User,
+  WorkQuery,
+  WorkReport,
 } from "./types";
 
 export interface PageQuery {
@@ -84,7 +93,25 @@ export const api = {
     request<ReviewItem>("GET", `jobs/${enc(jobId)}/items/${itemId}/review`, opts),
   decideReview: (jobId: Id, itemId: number, body: ReviewRequest, opts: Signal = {}) =>
     request<ReviewItem>("POST", `jobs/${enc(jobId)}/items/${itemId}/review`, { body, ...opts }),
+
+  // Statistics (src/stats/): every role's own scope of the roll-ups.
+  workReport: (q: WorkQuery, opts: Signal = {}) =>
+    request<WorkReport>("GET", "stats/work", { query: { ...q }, ...opts }),
+  jobProgress: (jobId: Id, opts: Signal = {}) => request<JobProgress>("GET", `jobs/${enc(jobId)}/progress`, opts),
+  parkDashboard: (opts: Signal = {}) => request<ParkDashboard>("GET", "stats/park", opts),
+  statement: (month: string, enterpriseId: string | null, opts: Signal = {}) =>
+    request<Statement>("GET", `stats/statements/${enc(month)}`, { query: { enterprise_id: enterpriseId }, ...opts }),
+  awardRules: (opts: Signal = {}) => request<AwardRule[]>("GET", "stats/award-rules", opts),
+  setAwardRules: (rules: AwardRuleIn[]) => request<AwardRule[]>("PUT", "stats/award-rules", { body: { rules } }),
+  milestones: (year: number, opts: Signal = {}) => request<MilestoneReport>("GET", `stats/milestones/${year}`, opts),
+  enterpriseDirectory: (kind: "vendor" | "client", opts: Signal = {}) =>
+    request<DirectoryEntry[]>("GET", "enterprises/directory", { query: { kind }, ...opts }),
 };
+
+/** The statement as a spreadsheet: a plain link (the browser downloads it with the cookie). */
+export function statementCsvUrl(month: string, enterpriseId: string | null): string {
+  return buildUrl(`${API_BASE}/stats/statements/${enc(month)}`, { format: "csv", enterprise_id: enterpriseId });
+}
 
 function enc(id: Id): string {
   return encodeURIComponent(String(id));

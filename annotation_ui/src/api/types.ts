@@ -398,3 +398,176 @@ export interface PauseRequest {
   paused: boolean;
   reason?: string;
 }
+
+// ---- statistics: roll-ups, progress, the park dashboard, statements (src/stats/) -----------
+
+/** Decimal amounts (CNY) arrive as JSON strings, e.g. "12.3400". */
+export type Decimal = string;
+
+export type Granularity = "hour" | "day" | "week" | "month";
+export type GroupBy = "park" | "annotator" | "vendor" | "job" | "client" | "domain" | "kind";
+
+/** `GET /stats/work`: one period of one group (or the totals). Fields marked optional are
+ * newer than some servers: show "—" when they are absent. */
+export interface WorkRow {
+  /** First day of the period (Asia/Shanghai), "YYYY-MM-DD". */
+  period: string;
+  /** Hour of the day (0–23) for granularity "hour". */
+  hour?: number | null;
+  /** The annotator, vendor, job or client (UUID), a domain or data kind; null for the park. */
+  key: string | null;
+  name: string | null;
+  labels: number;
+  gold_labels: number;
+  accepted: number;
+  rejected: number;
+  pending: number;
+  skips: number;
+  active_hours: number;
+  lease_hours: number;
+  labels_per_active_hour: number | null;
+  earned: Decimal;
+  gold_judged?: number;
+  gold_correct?: number;
+  judged?: number;
+  agreed?: number;
+  gold_accuracy?: number | null;
+  /** Agreement with consensus: agreed / judged. */
+  agreement?: number | null;
+}
+
+export interface WorkReport {
+  granularity: Granularity;
+  group_by: GroupBy;
+  start: string;
+  end: string;
+  rows: WorkRow[];
+  totals: WorkRow;
+}
+
+export interface WorkQuery {
+  start?: string;
+  end?: string;
+  granularity?: Granularity;
+  group_by?: GroupBy;
+  job_id?: string;
+  vendor_id?: string;
+  annotator_id?: string;
+}
+
+export interface VendorProgress {
+  vendor_id: string;
+  labels: number;
+  annotators: number;
+  held: number;
+  skips: number;
+}
+
+/** `GET /jobs/{id}/progress`. */
+export interface JobProgress {
+  job_id: string;
+  status: JobStatus;
+  overlap: number;
+  tasks: number;
+  items_total: number;
+  items_done: number;
+  items_in_progress: number;
+  items_remaining: number;
+  labels_needed: number;
+  labels_submitted: number;
+  leases_held: number;
+  gold_labels: number;
+  datasets_processing: number;
+  vendors: VendorProgress[];
+  labels_last_hour?: number;
+  labels_last_24h?: number;
+  rate_per_hour?: number | null;
+  /** When the job should be done at the current rate; null without a recent rate or when
+   * nothing remains. */
+  eta?: string | null;
+}
+
+export interface Target {
+  value: Decimal;
+  target: Decimal;
+  /** value / target */
+  share: number;
+}
+
+export interface MonthFigures {
+  month: string;
+  active_annotators: number;
+  active_vendors: number;
+  labels: number;
+  accepted: number;
+  revenue: Decimal;
+}
+
+export interface ParkDashboard {
+  as_of: string;
+  active_annotators_7d: Target;
+  active_annotators_30d: Target;
+  active_enterprises_30d: Target;
+  revenue_12m: Target;
+  headcount: Target;
+  trend: MonthFigures[];
+}
+
+export interface StatementLine {
+  job_id: string;
+  job_name: string;
+  annotator_id: string | null;
+  annotator_name: string | null;
+  labels: number;
+  gold_labels: number;
+  accepted: number;
+  rejected: number;
+  pending: number;
+  amount: Decimal;
+}
+
+export interface Statement {
+  enterprise_id: string;
+  enterprise_name: string;
+  kind: EnterpriseKind;
+  month: string;
+  currency: string;
+  lines: StatementLine[];
+  accepted: number;
+  pending: number;
+  total: Decimal;
+}
+
+export interface AwardRuleIn {
+  threshold_cny: Decimal;
+  award_cny: Decimal;
+  min_staff: number;
+}
+
+export interface AwardRule extends AwardRuleIn {
+  id: number;
+}
+
+export interface Milestone {
+  enterprise_id: string;
+  enterprise_name: string;
+  staff: number;
+  year_revenue: Decimal;
+  threshold_cny: Decimal;
+  award_cny: Decimal;
+  passed_on: string;
+}
+
+export interface MilestoneReport {
+  year: number;
+  rules: AwardRule[];
+  milestones: Milestone[];
+  total_awards: Decimal;
+}
+
+/** `GET /enterprises/directory`: the park's register of active companies. */
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+  kind: EnterpriseKind;
+}
