@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WorkRow } from "../src/api/types";
-import { addDays, isMonth, parkToday, periodStart, periodsBetween, previousMonth } from "../src/stats/periods";
+import { addDays, hoursBetween, isMonth, parkHour, parkToday, periodStart, periodsBetween, previousMonth } from "../src/stats/periods";
 import { addDecimals, byPeriod, sumByKey, sumRows } from "../src/stats/rows";
 import { nextSort, sortRows, type Column } from "../src/ui/table";
 
@@ -79,6 +79,15 @@ describe("the park's calendar", () => {
     expect(periodsBetween("2025-05-30", "2025-06-02", "day")).toEqual(["2025-05-30", "2025-05-31", "2025-06-01", "2025-06-02"]);
     expect(periodsBetween("2025-06-04", "2025-06-16", "week")).toEqual(["2025-06-02", "2025-06-09", "2025-06-16"]);
     expect(periodsBetween("2024-12-15", "2025-02-01", "month")).toEqual(["2024-12-01", "2025-01-01", "2025-02-01"]);
+  });
+
+  it("lists park hours up to the current one", () => {
+    const now = new Date("2025-06-02T01:30:00Z"); // 09:30 in the park
+    expect(parkHour(now)).toBe(9);
+    const hours = hoursBetween("2025-06-01", "2025-06-02", now);
+    expect(hours).toHaveLength(24 + 10);
+    expect(hours[0]).toEqual(["2025-06-01", 0]);
+    expect(hours.at(-1)).toEqual(["2025-06-02", 9]);
   });
 
   it("counts days and months across year ends", () => {

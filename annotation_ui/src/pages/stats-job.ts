@@ -18,17 +18,17 @@ import { count } from "../stats/format";
 import { etaView, progressBar, rateText } from "../stats/progress";
 import { addDays, parkToday } from "../stats/periods";
 import { sumByKey, sumRows } from "../stats/rows";
-import { chartCard, statsTable, TableSort } from "../stats/section";
-import { dailySpec } from "../stats/specs";
+import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
+import { dailySpec, hourlySpec } from "../stats/specs";
 
 const DAYS = 30;
+const HOURLY_DAYS = 2;
 /** The server's longest range per request (app/stats/service.py MAX_DAYS). */
 const MAX_DAYS = 800;
 
 interface Loaded {
   job: JobDetail;
   progress: JobProgress;
-  daily: WorkReport;
   vendors: WorkReport;
   /** Vendor names from the park's register, for vendors admitted but without work yet. */
   names: Map<string, string>;
@@ -61,22 +61,30 @@ const jobStatsPage: PageFactory = (ctx) => {
   const jobId = ctx.params.id ?? "";
   const end = parkToday();
   const data = resource<Loaded>(async (signal) => {
-    const [job, progress, daily] = await Promise.all([
-      api.getJob(jobId, { signal }),
-      api.jobProgress(jobId, { signal }),
-      api.workReport({ job_id: jobId, start: addDays(end, -(DAYS - 1)), end, granularity: "day", group_by: "park" }, { signal }),
-    ]);
+    const [job, progress] = await Promise.all([api.getJob(jobId, { signal }), api.jobProgress(jobId, { signal })]);
     const since = job.created_at.slice(0, 10);
     const start = since < addDays(end, -MAX_DAYS) ? addDays(end, -MAX_DAYS) : since < end ? since : end;
     const [vendors, register] = await Promise.all([
       api.workReport({ job_id: jobId, start, end, granularity: "month", group_by: "vendor" }, { signal }),
       api.enterpriseDirectory("vendor", { signal }),
     ]);
-    return { job, progress, daily, vendors, names: new Map(register.map((e) => [e.id, e.name])) };
+    return { job, progress, vendors, names: new Map(register.map((e) => [e.id, e.name])) };
   }, ctx.signal, ctx.update);
+  // The chart: 30 days by day, or the last two days by hour (what the current rate is made of).
+  const s = { step: "day" as "day" | "hour" };
+  const chartData = resource(
+    (signal) =>
+      api.workReport(
+        { job_id: jobId, start: addDays(end, s.step === "hour" ? -(HOURLY_DAYS - 1) : -(DAYS - 1)), end, granularity: s.step, group_by: "park" },
+        { signal },
+      ),
+    ctx.signal,
+    ctx.update,
+  );
   const chart = new StatsChart();
   const sort = new TableSort(vendorColumns, { index: 3, dir: "desc" }, ctx.update);
   void data.load();
+  void chartData.load();
 
   return {
     view() {
@@ -110,7 +118,30 @@ const jobStatsPage: PageFactory = (ctx) => {
           )}
           ${p.datasets_processing ? html`<p class="hint">${t("statsJob.processing", { n: p.datasets_processing })}</p>` : nothing}
         </section>
-        ${chartCard("stats-job-chart", t("statsJob.chart", { days: DAYS }), chart, dailySpec(d.daily, t("statsJob.chart", { days: DAYS })))}
+        ${chartCard(
+          "stats-job-chart",
+          t("statsJob.chart"),
+          chart,
+          chartData.data && chartData.data.granularity === s.step
+            ? s.step === "hour"
+              ? hourlySpec(chartData.data, t("statsJob.chartHourly", { days: HOURLY_DAYS }))
+              : dailySpec(chartData.data, t("statsJob.chartDaily", { days: DAYS }))
+            : null,
+          chooser(
+            "stats-job-step",
+            t("stats.period"),
+            s.step,
+            [
+              { value: "day", label: t("statsJob.chartDaily", { days: DAYS }) },
+              { value: "hour", label: t("statsJob.chartHourly", { days: HOURLY_DAYS }) },
+            ],
+            (v) => {
+              s.step = v;
+              void chartData.load();
+            },
+          ),
+        )}
+        ${chartData.error ? errorAlert(chartData.error, () => void chartData.load()) : nothing}
         ${statsTable({
           id: "stats-job-vendors",
           heading: t("statsJob.vendors"),

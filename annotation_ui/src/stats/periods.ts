@@ -13,6 +13,21 @@ export function parkToday(now = new Date()): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: PARK_TIME_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
 }
 
+/** The park's current hour (0–23). */
+export function parkHour(now = new Date()): number {
+  return Number(new Intl.DateTimeFormat("en-GB", { timeZone: PARK_TIME_ZONE, hour: "2-digit", hourCycle: "h23" }).format(now));
+}
+
+/** Every park hour from `start`'s midnight through the current hour of `end` (or all of it if
+ * `end` is not today), as [day, hour] pairs. */
+export function hoursBetween(start: string, end: string, now = new Date()): [string, number][] {
+  const today = parkToday(now);
+  const last = parkHour(now);
+  return periodsBetween(start, end, "day").flatMap((day) =>
+    Array.from({ length: 24 }, (_, h) => [day, h] as [string, number]).filter(([d, h]) => d !== today || h <= last),
+  );
+}
+
 function toUtc(day: string): Date {
   return new Date(`${day}T00:00:00Z`);
 }

@@ -7,7 +7,7 @@ import { t } from "../i18n";
 import type { ChartSpec } from "./chart";
 import type { Figure } from "./figures";
 import { count, EMPTY, hours, money, periodTick, rate, share } from "./format";
-import { periodsBetween } from "./periods";
+import { hoursBetween, periodsBetween } from "./periods";
 import { byPeriod } from "./rows";
 
 export function workFigures(r: WorkRow | null): Figure[] {
@@ -59,3 +59,18 @@ export function trendSpec(report: WorkReport, step: "day" | "week", label: strin
   };
 }
 
+
+/** Labels and accepted per park hour over the report's days, up to the current hour. */
+export function hourlySpec(report: WorkReport, label: string): ChartSpec {
+  const rows = byPeriod(report.rows);
+  const hours = hoursBetween(report.start, report.end);
+  const at = ([day, hour]: [string, number]) => rows.get(`${day}T${hour}`);
+  return {
+    label,
+    categories: hours.map(([day, hour]) => periodTick(day, "hour", hour)),
+    series: [
+      { name: t("stats.labels"), type: "bar", data: hours.map((h) => at(h)?.labels ?? 0) },
+      { name: t("stats.accepted"), type: "line", data: hours.map((h) => at(h)?.accepted ?? 0) },
+    ],
+  };
+}

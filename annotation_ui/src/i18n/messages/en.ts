@@ -491,7 +491,9 @@ export const en: Record<MessageKey, string> = {
 
   "statsJob.back": "← Back to job progress",
   "statsJob.progress": "Progress",
-  "statsJob.chart": "Labels per day, last {days} days",
+  "statsJob.chart": "Labels",
+  "statsJob.chartDaily": "Last {days} days, by day",
+  "statsJob.chartHourly": "Last {days} days, by hour",
   "statsJob.vendors": "Vendors",
   "statsJob.vendorsHint": "Labels and amounts since the job began; annotators and leases held as of now.",
   "statsJob.noVendors": "No vendor works on this job yet.",

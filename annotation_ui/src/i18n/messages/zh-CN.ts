@@ -491,7 +491,9 @@ export const zhCN = {
 
   "statsJob.back": "← 返回任务进度",
   "statsJob.progress": "进度",
-  "statsJob.chart": "最近 {days} 天每天的标注数",
+  "statsJob.chart": "标注数",
+  "statsJob.chartDaily": "最近 {days} 天（按天）",
+  "statsJob.chartHourly": "最近 {days} 天（按小时）",
   "statsJob.vendors": "各服务商",
   "statsJob.vendorsHint": "标注数和金额自任务创建以来累计；人数和领取中为当前情况。",
   "statsJob.noVendors": "还没有服务商参与此任务。",
