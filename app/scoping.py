@@ -30,6 +30,8 @@ from app.models import (
     LabelingJob,
     Role,
     Team,
+    TeamDaily,
+    TeamHourly,
     User,
     WorkDaily,
 )
@@ -105,21 +107,25 @@ def _item(p: Principal, write: bool) -> ColumnElement[bool]:
     return false()  # annotators get items through the distribution API, not by listing
 
 
-def _work(p: Principal, write: bool) -> ColumnElement[bool]:
-    """Roll-ups of work and money: the park sees all; a client its jobs; a vendor's staff their
-    own people; an annotator their own rows. Nobody writes them through a principal."""
-    if write:
+def _work_rule(model: Any) -> Rule:
+    def rule(p: Principal, write: bool) -> ColumnElement[bool]:
+        """Roll-ups of work and money: the park sees all; a client its jobs; a vendor's staff
+        their own people; an annotator their own rows (``work_daily`` only: the team tables
+        are other people's work). Nobody writes them through a principal."""
+        if write:
+            return false()
+        if p.is_park_admin:
+            return true()
+        if p.enterprise_kind is EnterpriseKind.CLIENT:
+            own_jobs = select(LabelingJob.id).where(LabelingJob.client_id == p.enterprise_id)
+            return model.job_id.in_(own_jobs)  # type: ignore[no-any-return]
+        if p.enterprise_kind is EnterpriseKind.VENDOR and p.role in _STAFF_READERS:
+            return model.vendor_id == p.enterprise_id  # type: ignore[no-any-return]
+        if model is WorkDaily and p.user_id is not None and p.role is Role.ANNOTATOR:
+            return WorkDaily.annotator_id == p.user_id
         return false()
-    if p.is_park_admin:
-        return true()
-    if p.enterprise_kind is EnterpriseKind.CLIENT:
-        own_jobs = select(LabelingJob.id).where(LabelingJob.client_id == p.enterprise_id)
-        return WorkDaily.job_id.in_(own_jobs)
-    if p.enterprise_kind is EnterpriseKind.VENDOR and p.role in _STAFF_READERS:
-        return WorkDaily.vendor_id == p.enterprise_id
-    if p.user_id is not None and p.role is Role.ANNOTATOR:
-        return WorkDaily.annotator_id == p.user_id
-    return false()
+
+    return rule
 
 
 def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
@@ -141,7 +147,9 @@ _RULES: dict[type[Any], Rule] = {
     AuditEvent: _audit,
     Dataset: _dataset,
     Item: _item,
-    WorkDaily: _work,
+    WorkDaily: _work_rule(WorkDaily),
+    TeamDaily: _work_rule(TeamDaily),
+    TeamHourly: _work_rule(TeamHourly),
 }
 
 

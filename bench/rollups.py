@@ -5,8 +5,11 @@
 
 Seeds its own embedded PostgreSQL with the park's scale in ``work_daily`` (the table every
 dashboard reads; labels themselves are never read by a dashboard): 5,000 annotators in 50
-vendors, 20 clients with 100 jobs, each annotator active on about 70% of the last 365 days with
-on average 8 labels a day on one job, so about 10 million labels' worth of rows. Then it starts
+vendors, 20 clients with 100 jobs, each vendor's people on two jobs at a time (moving on every
+30 days), each annotator active on about 70% of the last 365 days with on average 8 labels a
+day on one job, so about 10 million labels' worth of rows; the per-vendor tables above it
+(``team_daily``, ``team_hourly`` over 8 working hours, ``annotator_months``) as the
+incremental roll-ups would have kept them. Then it starts
 ``brigade run`` and times each dashboard endpoint over HTTP as the park admin or a vendor admin
 (``--requests`` sequential calls each, after one warm-up), printing p50 / p95 / max.
 
@@ -35,11 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.kit.embedded_pg import start_embedded
 from app.kit.security import hash_secret, new_secret
+from app.models.stats import COUNTS
 from app.stats.periods import park_today
 from bench.api_core import _free_port, wait_healthy
 
 BRIGADE = str(Path(sys.executable).with_name("brigade"))
 
+_COLUMNS = ", ".join((*COUNTS, "earned"))
+_SUMS = ", ".join(f"sum({c})" for c in (*COUNTS, "earned"))
 _SEED = [
     # The park operator, vendors (with declared staff) and clients.
     """INSERT INTO enterprises (id, name, kind, settings, is_active)
@@ -69,18 +75,39 @@ _SEED = [
        FROM generate_series(1, :annotators) g
        JOIN (SELECT id, row_number() OVER (ORDER BY name) - 1 AS n FROM enterprises
              WHERE kind = 'vendor') v ON v.n = g % :vendors""",
-    # A year of daily work: ~70% of days, ~8 labels a day (80% accepted), 40 s active each.
+    # A year of daily work: ~70% of days, ~8 labels a day (80% accepted, 5% gold of which 90%
+    # right, 85% agreeing with the consensus), 40 s active each.
     """INSERT INTO work_daily (job_id, annotator_id, day, vendor_id, labels, gold_labels,
-                              accepted, rejected, active_ms, lease_ms, skips, earned)
-       SELECT j.id, u.id, d.day, u.enterprise_id, x.m, x.m / 20, (x.m * 4) / 5, x.m / 10,
+                              gold_judged, gold_correct, judged, agreed, accepted, rejected,
+                              active_ms, lease_ms, skips, earned)
+       SELECT j.id, u.id, d.day, u.enterprise_id, x.m, x.m / 20, x.m / 20, (x.m / 20) * 9 / 10,
+              x.m - x.m / 20, ((x.m - x.m / 20) * 17) / 20, (x.m * 4) / 5, x.m / 10,
               x.m * 40000, x.m * 55000, x.m / 25, ((x.m * 4) / 5) * 0.1000
-       FROM (SELECT id, enterprise_id, row_number() OVER (ORDER BY email) AS k FROM users
-             WHERE role = 'annotator') u
+       FROM (SELECT u.id, u.enterprise_id, v.n AS vn,
+                    row_number() OVER (ORDER BY u.email) AS k
+             FROM users u
+             JOIN (SELECT id, row_number() OVER (ORDER BY name) AS n FROM enterprises
+                   WHERE kind = 'vendor') v ON v.id = u.enterprise_id
+             WHERE u.role = 'annotator') u
        CROSS JOIN (SELECT CAST(:today AS date) - g AS day, g FROM generate_series(0, :days - 1) g) d
        JOIN (SELECT id, row_number() OVER (ORDER BY name) - 1 AS n FROM labeling_jobs) j
-         ON j.n = (u.k + d.g / 30) % 100
+         ON j.n = (u.vn * 2 + u.k % 2 + d.g / 30) % 100
        CROSS JOIN LATERAL (SELECT 1 + (hashint8(u.k * 1000 + d.g) & 15) AS m) x
        WHERE (hashint8(u.k * 7919 + d.g) & 1023) < 717""",
+    # The levels above, as the incremental roll-ups would have kept them.
+    f"""INSERT INTO team_daily (job_id, vendor_id, day, {_COLUMNS})
+        SELECT job_id, vendor_id, day, {_SUMS} FROM work_daily GROUP BY 1, 2, 3""",
+    # Each team-day's work spread over 8 working hours (09:00-17:00 in Shanghai).
+    f"""INSERT INTO team_hourly (job_id, vendor_id, hour, {_COLUMNS})
+        SELECT t.job_id, t.vendor_id,
+               (t.day + make_interval(hours => 9 + h)) AT TIME ZONE 'Asia/Shanghai',
+               {", ".join(f"t.{c} / 8 + (h < t.{c} % 8)::int" for c in COUNTS)},
+               round(t.earned / 8, 4)
+        FROM team_daily t CROSS JOIN generate_series(0, 7) h""",
+    """INSERT INTO annotator_months (month, vendor_id, annotator_id, days)
+       SELECT date_trunc('month', day)::date, vendor_id, annotator_id,
+              bit_or(1 << (extract(day FROM day)::int - 1))
+       FROM work_daily WHERE labels > 0 GROUP BY 1, 2, 3""",
 ]
 
 
@@ -102,9 +129,13 @@ async def _seed(url: str, annotators: int, vendors: int, days: int) -> dict[str,
         vendor = (
             await conn.execute(text("SELECT id FROM enterprises WHERE name = 'vendor 1'"))
         ).scalar_one()
+        client = (
+            await conn.execute(text("SELECT id FROM enterprises WHERE name = 'client 1'"))
+        ).scalar_one()
         for who, enterprise, kind, role in (
             ("park", park, "park_operator", "park_admin"),
             ("vendor", vendor, "vendor", "enterprise_admin"),
+            ("client", client, "client", "enterprise_admin"),
         ):
             user = uuid.uuid4()
             await conn.execute(
@@ -152,8 +183,10 @@ def main() -> None:
     parser.add_argument("--vendors", type=int, default=50)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="seed into this directory and keep it")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="brigade-rollups-") as data_dir:
+    with tempfile.TemporaryDirectory(prefix="brigade-rollups-") as scratch:
+        data_dir = str(args.keep or scratch)
         url = start_embedded(Path(data_dir))
         env = {
             **os.environ,
@@ -181,11 +214,16 @@ def main() -> None:
             ("park", "/api/v1/stats/park"),
             ("park", f"/api/v1/stats/work?granularity=month&start={year_ago}"),
             ("park", f"/api/v1/stats/work?granularity=month&group_by=vendor&start={year_ago}"),
+            ("park", f"/api/v1/stats/work?granularity=month&group_by=client&start={year_ago}"),
+            ("park", f"/api/v1/stats/work?granularity=week&group_by=domain&start={year_ago}"),
             ("park", "/api/v1/stats/work?group_by=job"),
+            ("park", "/api/v1/stats/work?granularity=hour&group_by=vendor"),
             ("park", f"/api/v1/stats/milestones/{today.year}"),
             ("vendor", "/api/v1/stats/work?group_by=annotator"),
             ("vendor", f"/api/v1/stats/work?granularity=week&start={year_ago}"),
             ("vendor", f"/api/v1/stats/statements/{month}"),
+            ("client", f"/api/v1/stats/work?granularity=month&group_by=job&start={year_ago}"),
+            ("client", f"/api/v1/stats/statements/{month}"),
         ]
         try:
             wait_healthy(base)

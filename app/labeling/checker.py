@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.stats.recount import DRIFT_SQL
+from app.stats.recount import all_drift_sql
 
 _JOB = "(CAST(:job AS uuid) IS NULL OR {col} = CAST(:job AS uuid))"
 
@@ -81,13 +81,9 @@ CHECKS: dict[str, str] = {
         WHERE {_JOB.format(col="ja.job_id")}
           AND (ja.gold_total, ja.gold_correct, ja.decided, ja.agreed)
               IS DISTINCT FROM (r.gt, r.gc, r.dc, r.ag)""",
-    # The daily roll-ups must equal a recount of labels and skips (app/stats), for jobs whose
-    # labels the quality sweep has all seen.
-    "rollup_drift": DRIFT_SQL.format(
-        where_labels=f"AND {_JOB.format(col='l.job_id')}",
-        where_skips=f"AND {_JOB.format(col='a.job_id')}",
-        where_stored=f"AND {_JOB.format(col='w.job_id')}",
-    ),
+    # The roll-ups must equal a recount of labels and skips (app/stats), for jobs whose
+    # labels the quality sweep has all seen: (table, job, row's key) of each difference.
+    "rollup_drift": all_drift_sql(_JOB),
     # An annotator handed the same task twice (the unique constraint makes this impossible).
     "task_twice_to_annotator": f"""
         SELECT task_id, annotator_id FROM assignments

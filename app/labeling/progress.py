@@ -7,14 +7,17 @@ slots already say which work is free, held or done.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.models import EnterpriseKind, LabelingJob
+from app.models import EnterpriseKind, JobStatus, LabelingJob
 from app.scoping import get_scoped
+
+MIN_HOURLY_LABELS = 20  # fewer in the last hour: too noisy, take the day's rate
 
 
 class VendorProgress(BaseModel):
@@ -39,6 +42,15 @@ class JobProgress(BaseModel):
     leases_held: int
     gold_labels: int
     datasets_processing: int
+    labels_last_hour: int = Field(description="Labels since the start of the previous hour")
+    labels_last_24h: int = Field(description="Labels since the start of the hour 23 hours ago")
+    rate_per_hour: float | None = Field(
+        description="Current rate: over the last hour when it saw at least"
+        f" {MIN_HOURLY_LABELS} labels, else over the last 24 hours; null without labels"
+    )
+    eta: datetime | None = Field(
+        description="When the labels still needed are done at the current rate (running jobs)"
+    )
     vendors: list[VendorProgress]
 
 
@@ -71,10 +83,29 @@ FROM job_vendors jv WHERE jv.job_id = :job
 ORDER BY jv.admitted_at, jv.vendor_id
 """)
 
+# The job's labels over the last one and 24 hours, from the hourly roll-up (moved by the
+# quality sweep within seconds of a submit), with each window's length in hours.
+_RATE = text("""
+WITH w AS (SELECT date_trunc('hour', now()) AS this_hour)
+SELECT coalesce(sum(t.labels) FILTER (WHERE t.hour >= w.this_hour - interval '1 hour'), 0),
+       coalesce(sum(t.labels), 0),
+       extract(epoch FROM now() - (w.this_hour - interval '1 hour')) / 3600,
+       extract(epoch FROM now() - (w.this_hour - interval '23 hours')) / 3600
+FROM w LEFT JOIN team_hourly t
+  ON t.job_id = :job AND t.hour >= w.this_hour - interval '23 hours'
+GROUP BY w.this_hour
+""")
+
 _OTHER = text("""
 SELECT (SELECT count(*) FROM labels WHERE job_id = :job AND is_gold),
        (SELECT count(*) FROM datasets WHERE job_id = :job AND status IN ('queued', 'processing'))
 """)
+
+
+def _rate(last_hour: int, hour_span: float, last_day: int, day_span: float) -> float | None:
+    if last_hour >= MIN_HOURLY_LABELS:
+        return last_hour / hour_span
+    return last_day / day_span if last_day else None
 
 
 async def job_progress(
@@ -91,6 +122,12 @@ async def job_progress(
     ]
     if principal.enterprise_kind is EnterpriseKind.VENDOR:
         vendors = [v for v in vendors if v.vendor_id == principal.enterprise_id]
+    last_hour, last_day, hour_span, day_span = (await session.execute(_RATE, {"job": job.id})).one()
+    rate = _rate(int(last_hour), float(hour_span), int(last_day), float(day_span))
+    remaining = int(needed) - int(submitted)
+    eta = None
+    if rate and remaining > 0 and job.status is JobStatus.RUNNING:
+        eta = datetime.now(UTC) + timedelta(hours=remaining / rate)
     return JobProgress(
         job_id=job.id,
         status=job.status.value,
@@ -105,5 +142,9 @@ async def job_progress(
         leases_held=held,
         gold_labels=gold,
         datasets_processing=processing,
+        labels_last_hour=last_hour,
+        labels_last_24h=last_day,
+        rate_per_hour=rate,
+        eta=eta,
         vendors=vendors,
     )

@@ -31,10 +31,11 @@ from app.models.quality import (
     Review,
     ReviewAction,
 )
-from app.models.stats import AwardRule, WorkDaily
+from app.models.stats import AnnotatorMonth, AwardRule, TeamDaily, TeamHourly, WorkDaily
 from app.models.tenancy import Enterprise, Team, User
 
 __all__ = [
+    "AnnotatorMonth",
     "ApiToken",
     "Assignment",
     "AssignmentState",
@@ -69,6 +70,8 @@ __all__ = [
     "Task",
     "TaskSlot",
     "Team",
+    "TeamDaily",
+    "TeamHourly",
     "User",
     "WorkDaily",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import LabelingJob
 from app.quality import repository as repo
 from app.quality.rules import Counters, Thresholds, pause_reason, speed_flag
+from app.stats.rollup import WorkDeltas, save_rollups
 
 
 def thresholds_of(job: LabelingJob) -> Thresholds:
@@ -52,6 +53,11 @@ async def pause_for_quality(
     if not await repo.pause(session, job.id, who, why):
         return
     if job.on_pause == "discount":
-        await repo.mark_dirty(session, job.id, await repo.discount_pending(session, job.id, who))
+        discounted = await repo.discount_pending(session, job.id, who)
+        deltas = WorkDeltas()
+        for label in discounted:
+            deltas.add((who, label.hour, label.vendor_id), rejected=1)
+        await save_rollups(session, job.id, deltas.rows())
+        await repo.mark_dirty(session, job.id, sorted({label.item_id for label in discounted}))
     elif job.on_pause == "review":
         await repo.send_pending_to_review(session, job.id, who)

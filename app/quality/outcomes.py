@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import LabelingJob, LabelStatus
 from app.quality import repository as repo
 from app.quality.enforce import apply_rules
-from app.stats.rollup import DailyDeltas, save_daily
+from app.stats.rollup import WorkDeltas, save_rollups
 
 ZERO = Decimal(0)
 
@@ -29,6 +29,15 @@ def _contribution(counted: bool, agrees: bool | None, gold: bool) -> dict[str, i
     if gold:
         return {"gold_total": int(judged), "gold_correct": int(good)}
     return {"decided": int(judged), "agreed": int(good)}
+
+
+# The counters' names in the roll-up tables (app/models/stats.py).
+_ROLLUP_NAMES = {
+    "gold_total": "gold_judged",
+    "gold_correct": "gold_correct",
+    "decided": "judged",
+    "agreed": "agreed",
+}
 
 
 def status_of(agrees: bool | None, counted: bool = True) -> LabelStatus:
@@ -45,7 +54,7 @@ class Outcomes:
             lambda: dict.fromkeys(repo.COUNTERS, 0)
         )
         self._labels: list[dict[str, Any]] = []
-        self.daily = DailyDeltas()
+        self.work = WorkDeltas()
 
     def count(self, who: uuid.UUID, counter: str, n: int = 1) -> None:
         if n:
@@ -55,8 +64,8 @@ class Outcomes:
         """A label the quality inbox delivers for the first time: counted once, here."""
         self.count(row.annotator_id, "labels")
         self.count(row.annotator_id, "fast_labels", int(row.active_ms < min_ms))
-        self.daily.add(
-            (row.annotator_id, row.day, row.vendor_id),
+        self.work.add(
+            (row.annotator_id, row.hour, row.vendor_id),
             labels=1,
             gold_labels=int(row.is_gold),
             active_ms=row.active_ms,
@@ -72,9 +81,10 @@ class Outcomes:
         for name, value in new.items():
             self.count(row.annotator_id, name, value - old[name])
         status = status_of(agrees, counted)
-        if status.value != row.status or amount != row.amount:
-            self.daily.add(
-                (row.annotator_id, row.day, row.vendor_id),
+        if new != old or status.value != row.status or amount != row.amount:
+            self.work.add(
+                (row.annotator_id, row.hour, row.vendor_id),
+                **{_ROLLUP_NAMES[name]: value - old[name] for name, value in new.items()},
                 accepted=int(status == LabelStatus.ACCEPTED)
                 - int(row.status == LabelStatus.ACCEPTED),
                 rejected=int(status == LabelStatus.REJECTED)
@@ -100,6 +110,6 @@ class Outcomes:
             for who, counts in sorted(self._deltas.items())
             if any(counts.values())
         ]
-        await save_daily(session, job.id, self.daily.rows())
+        await save_rollups(session, job.id, self.work.rows())
         totals = await repo.add_counters(session, job.id, rows)
         await apply_rules(session, job, totals)

@@ -11,7 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import DriverSQL, fetch, json_rows
-from app.stats.periods import park_day_sql
 
 
 def job_qc_lock_key(column: str) -> str:
@@ -59,10 +58,10 @@ async def mark_dirty(session: AsyncSession, job_id: uuid.UUID, item_ids: Sequenc
 
 
 # Labels locked: a review or another sweep changing the same items waits for this batch.
-_LABELS = DriverSQL(f"""
+_LABELS = DriverSQL("""
 SELECT l.id, l.item_id, l.annotator_id, l.answer, l.counted, l.agrees, l.is_gold,
        l.status, l.active_ms, l.lease_ms, s.task_id, l.vendor_id, l.amount,
-       {park_day_sql("l.submitted_at")} AS day
+       date_trunc('hour', l.submitted_at) AS hour
 FROM labels l LEFT JOIN task_slots s ON s.id = l.slot_id
 WHERE l.item_id = ANY(:items)
 ORDER BY l.item_id, l.id
@@ -274,21 +273,11 @@ async def flag(session: AsyncSession, job_id: uuid.UUID, who: uuid.UUID, reason:
 
 
 # What happens to a paused annotator's labels still waiting for a decision.
-# Discounted labels become rejected: their day's roll-up moves with them (work_daily).
-_DISCOUNT = text(f"""
-WITH d AS (
-    UPDATE labels SET counted = false, status = 'rejected'
-    WHERE job_id = :job AND annotator_id = :who AND status = 'pending' AND counted
-    RETURNING item_id, vendor_id, {park_day_sql("submitted_at")} AS day
-), rolled AS (
-    INSERT INTO work_daily (job_id, annotator_id, day, vendor_id, labels, gold_labels,
-                            accepted, rejected, active_ms, skips, earned)
-    SELECT :job, :who, day, min(vendor_id::text)::uuid, 0, 0, 0, count(*), 0, 0, 0
-    FROM d GROUP BY day
-    ON CONFLICT (job_id, annotator_id, day)
-    DO UPDATE SET rejected = work_daily.rejected + excluded.rejected
-)
-SELECT DISTINCT item_id FROM d
+# Discounted labels become rejected (their roll-ups move with them: ``enforce``).
+_DISCOUNT = text("""
+UPDATE labels SET counted = false, status = 'rejected'
+WHERE job_id = :job AND annotator_id = :who AND status = 'pending' AND counted
+RETURNING item_id, vendor_id, date_trunc('hour', submitted_at) AS hour
 """)
 _SEND_TO_REVIEW = text("""
 INSERT INTO item_consensus (item_id, job_id, state, confidence, n_labels, method, review_reason)
@@ -301,9 +290,9 @@ WHERE item_consensus.state IN ('open', 'decided')
 """)
 
 
-async def discount_pending(session: AsyncSession, job_id: uuid.UUID, who: uuid.UUID) -> list[int]:
-    rows = await session.execute(_DISCOUNT, {"job": job_id, "who": who})
-    return sorted({r[0] for r in rows})
+async def discount_pending(session: AsyncSession, job_id: uuid.UUID, who: uuid.UUID) -> list[Any]:
+    """The labels discounted: item, vendor and hour of each."""
+    return list(await session.execute(_DISCOUNT, {"job": job_id, "who": who}))
 
 
 async def send_pending_to_review(session: AsyncSession, job_id: uuid.UUID, who: uuid.UUID) -> None:

@@ -103,7 +103,7 @@ async def replace_rules(
 
 _MILESTONES = text(f"""
 WITH daily AS (
-    SELECT vendor_id, day, sum(earned) AS earned FROM work_daily
+    SELECT vendor_id, day, sum(earned) AS earned FROM team_daily
     WHERE day >= :start AND day < :end GROUP BY vendor_id, day
 ), running AS (
     SELECT vendor_id, day,

@@ -32,7 +32,8 @@ async def work(
     principal: CurrentPrincipal,
     session: DbSession,
     start: Annotated[
-        date | None, Query(description="First park day (default: 29 days ago)")
+        date | None,
+        Query(description="First park day (default: 29 days ago; by hour: the last day)"),
     ] = None,
     end: Annotated[date | None, Query(description="Last park day (default: today)")] = None,
     granularity: Granularity = Granularity.DAY,
@@ -41,17 +42,20 @@ async def work(
     vendor_id: uuid.UUID | None = None,
     annotator_id: uuid.UUID | None = None,
 ) -> WorkReport:
-    """Labels, accepted / rejected / pending, gold labels, skips, active hours, labels per
-    active hour and CNY earned, per day, ISO week or month (Asia/Shanghai days), grouped by
-    annotator, vendor, job or not at all. Everyone sees only their own scope: an annotator
-    their own work, a vendor's staff their people, a client its jobs, the park everything.
+    """Labels, accepted / rejected / pending, gold labels and accuracy, agreement with the
+    consensus, skips, active hours, labels per active hour and CNY earned, per hour, day, ISO
+    week or month (Asia/Shanghai), grouped by annotator, vendor, job, client, domain, data
+    kind or not at all (hourly: up to 14 days, not per annotator). Everyone sees only their
+    own scope: an annotator their own work, a vendor's staff their people, a client its jobs,
+    the park everything.
     Labels count on the day they were submitted; their status and amount follow quality
     control."""
     last = end or park_today()
+    default_days = 0 if granularity is Granularity.HOUR else 29
     return await work_report(
         session,
         principal,
-        start=start or last - timedelta(days=29),
+        start=start or last - timedelta(days=default_days),
         end=last,
         granularity=granularity,
         group_by=group_by,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 
 
 class Granularity(StrEnum):
+    HOUR = "hour"  # park hours (Asia/Shanghai); per vendor, job, client, domain or kind
     DAY = "day"
     WEEK = "week"  # ISO weeks, starting Monday
     MONTH = "month"
@@ -21,14 +21,27 @@ class GroupBy(StrEnum):
     ANNOTATOR = "annotator"
     VENDOR = "vendor"
     JOB = "job"
+    CLIENT = "client"
+    DOMAIN = "domain"  # the jobs' business domain (e-commerce, logistics, ...)
+    KIND = "kind"  # the jobs' data kind (image, text)
 
 
 class WorkRow(BaseModel):
     period: date = Field(description="First day of the period (Asia/Shanghai)")
-    key: uuid.UUID | None = Field(description="The annotator, vendor or job; null for park")
+    hour: int | None = Field(description="Hour of the day (0-23, Asia/Shanghai) for hourly")
+    key: str | None = Field(
+        description="The annotator, vendor, job or client id, or the domain or data kind;"
+        " null for park"
+    )
     name: str | None
     labels: int
     gold_labels: int
+    gold_judged: int = Field(description="Gold labels quality control has judged")
+    gold_correct: int = Field(description="... of which matched the known answer")
+    gold_accuracy: float | None = Field(description="gold_correct / gold_judged")
+    judged: int = Field(description="Other labels judged against the consensus")
+    agreed: int = Field(description="... of which agreed with it")
+    agreement: float | None = Field(description="agreed / judged: agreement with consensus")
     accepted: int
     rejected: int
     pending: int

@@ -14,6 +14,7 @@ import io
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.errors import InvalidInput, NotFound
-from app.models import Enterprise, EnterpriseKind, LabelingJob, Role, User, WorkDaily
+from app.models import Enterprise, EnterpriseKind, LabelingJob, Role, TeamDaily, User, WorkDaily
 
 
 class StatementLine(BaseModel):
@@ -72,22 +73,25 @@ async def statement(
     if enterprise is None or enterprise.kind not in (EnterpriseKind.VENDOR, EnterpriseKind.CLIENT):
         raise NotFound(f"Enterprise {target_id} has no statements (vendors and clients do).")
     vendor = enterprise.kind is EnterpriseKind.VENDOR
+    # Vendors' lines are per person (work_daily); clients' per job (the per-vendor level is
+    # enough, and ~100 times smaller).
+    src: Any = WorkDaily if vendor else TeamDaily
     per_person = [WorkDaily.annotator_id, User.display_name] if vendor else []
     stmt = (
         select(
-            WorkDaily.job_id,
+            src.job_id,
             LabelingJob.name,
             *per_person,
-            func.sum(WorkDaily.labels).label("labels"),
-            func.sum(WorkDaily.gold_labels).label("gold_labels"),
-            func.sum(WorkDaily.accepted).label("accepted"),
-            func.sum(WorkDaily.rejected).label("rejected"),
-            func.sum(WorkDaily.earned).label("amount"),
+            func.sum(src.labels).label("labels"),
+            func.sum(src.gold_labels).label("gold_labels"),
+            func.sum(src.accepted).label("accepted"),
+            func.sum(src.rejected).label("rejected"),
+            func.sum(src.earned).label("amount"),
         )
-        .join(LabelingJob, LabelingJob.id == WorkDaily.job_id)
-        .where(WorkDaily.day >= first, WorkDaily.day < after)
-        .group_by(WorkDaily.job_id, LabelingJob.name, *per_person)
-        .order_by(LabelingJob.name, WorkDaily.job_id, *per_person)
+        .join(LabelingJob, LabelingJob.id == src.job_id)
+        .where(src.day >= first, src.day < after)
+        .group_by(src.job_id, LabelingJob.name, *per_person)
+        .order_by(LabelingJob.name, src.job_id, *per_person)
     )
     if vendor:
         stmt = stmt.join(User, User.id == WorkDaily.annotator_id).where(

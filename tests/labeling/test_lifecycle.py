@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from app.models import (
     TaskSlot,
     User,
 )
+from app.quality.sweep import sweep
 from tests.factories import (
     TEXT_CLASSES,
     browser_client,
@@ -276,9 +278,16 @@ async def test_progress_counts_items_labels_leases_and_vendors(
     assert skipped is not None
     assert (await b.skip(skipped)).status_code == 200  # its slot is free again
 
+    await sweep(park.app.state.sessionmaker)  # rolls the labels up: the current rate
     p = await _progress(member, park.job.id)
     done = sum(1 for s in model.values() if s[0] == 3)
     started = sum(1 for s in model.values() if s[0] < 3 and sum(s) > 0)
+    rate = {k: p.pop(k) for k in ("labels_last_hour", "labels_last_24h", "rate_per_hour", "eta")}
+    assert rate["labels_last_hour"] == rate["labels_last_24h"] == 5
+    # Fewer than 20 labels in the last hour: the day's rate (5 labels over 23-24 hours).
+    assert 5 / 24 <= rate["rate_per_hour"] <= 5 / 23
+    eta = datetime.fromisoformat(rate["eta"]) - datetime.now(UTC)
+    assert timedelta(hours=13 / (5 / 23) - 1) < eta < timedelta(hours=13 / (5 / 24) + 1)
     assert {k: v for k, v in p.items() if k != "vendors"} == {
         "job_id": str(park.job.id),
         "status": "running",

@@ -3,6 +3,8 @@ and periods are Asia/Shanghai days, ISO weeks and months."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import EnterpriseKind, Role
 from app.quality.sweep import sweep
+from app.stats.park import month_masks
 from app.stats.periods import park_today
 from tests.factories import browser_client, make_enterprise, make_session_cookie, make_user
 from tests.labeling.conftest import Park
@@ -90,3 +93,64 @@ async def test_weeks_and_months_start_on_their_first_day(park: Park, db: AsyncSe
     r = await a.http.get("/api/v1/stats/work", params={"start": "2026-02-01", "end": "2026-01-01"})
     assert r.status_code == 422
     assert "end" in r.text
+
+
+async def test_every_grouping_adds_up_to_the_same_work(park: Park, db: AsyncSession) -> None:
+    """Per annotator (work_daily), per vendor / job / client / domain / kind (team_daily) and
+    per hour (team_hourly): the same labels, money and judgements whichever table answers."""
+    people = [await park.annotator(db) for _ in range(3)]
+    for a, answer in zip(people, (POS, POS, NEG), strict=True):
+        while (assignment := await a.next_assignment()) is not None:
+            assert (await a.submit(assignment, answer, active_ms=6_000)).status_code == 200
+    await sweep(park.app.state.sessionmaker)
+    operator = await make_enterprise(db, EnterpriseKind.PARK_OPERATOR)
+    admin = await _as(park, db, operator, Role.PARK_ADMIN)
+
+    by_person = await _report(admin, group_by="annotator")
+    agreement = {r["key"]: r["agreement"] for r in by_person["rows"]}
+    assert agreement == {str(people[0].user.id): 1.0, str(people[1].user.id): 1.0,
+                         str(people[2].user.id): 0.0}  # fmt: skip
+    totals = by_person["totals"]
+    assert (totals["judged"], totals["agreed"], totals["agreement"]) == (18, 12, 0.6667)
+    keys = {
+        "vendor": str(park.vendor.id),
+        "job": str(park.job.id),
+        "client": str(park.client.id),
+        "domain": str(park.job.domain),
+        "kind": str(park.job.data_kind),
+    }
+    for group_by, key in keys.items():
+        report = await _report(admin, group_by=group_by)
+        assert [r["key"] for r in report["rows"]] == [key], group_by
+        assert report["rows"][0]["name"], group_by
+        assert report["totals"] == totals, group_by
+    client_names = await _report(admin, group_by="client")
+    assert client_names["rows"][0]["name"] == park.client.name
+
+    since = park_today() - timedelta(days=1)
+    hourly = await _report(admin, granularity="hour", group_by="job", start=str(since))
+    assert hourly["totals"] == {**totals, "period": str(since)}
+    assert sum(r["labels"] for r in hourly["rows"]) == 18
+    assert all(0 <= r["hour"] <= 23 and r["key"] == keys["job"] for r in hourly["rows"])
+    today = await _report(admin, granularity="hour")  # by default: today
+    assert today["start"] == today["end"] == str(park_today())
+
+    # Hourly figures are kept per vendor, not per person; long hourly ranges are refused.
+    r = await admin.get("/api/v1/stats/work", params={"granularity": "hour",
+                                                      "group_by": "annotator"})  # fmt: skip
+    assert r.status_code == 422
+    assert "granularity" in r.text
+    r = await people[0].http.get("/api/v1/stats/work", params={"granularity": "hour"})
+    assert r.status_code == 422
+    month = {"granularity": "hour", "start": str(park_today() - timedelta(days=29))}
+    r = await admin.get("/api/v1/stats/work", params=month)
+    assert r.status_code == 422
+    assert "end" in r.text
+    await admin.aclose()
+
+
+def test_month_masks_cover_the_window_across_months() -> None:
+    masks = {m["month"]: m["mask"] for m in json.loads(month_masks(date(2026, 3, 2), 7))}
+    # Feb 24..28 (2026 is not a leap year) and Mar 1..2.
+    assert masks == {"2026-02-01": sum(1 << d for d in range(23, 28)), "2026-03-01": 0b11}
+    assert len(json.loads(month_masks(date(2026, 3, 1), 30))) == 3  # Jan 31, Feb, Mar 1

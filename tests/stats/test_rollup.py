@@ -16,7 +16,7 @@ from app.labeling.checker import check
 from app.models import EnterpriseKind, JobStatus, LabelingJob, Role
 from app.quality.sweep import sweep
 from app.stats.money import split_price
-from app.stats.recount import RECOUNT_SQL
+from app.stats.recount import MONTHS_TRUTH_SQL, SUMS, TABLES, truth_sql
 from tests.factories import (
     TEXT_CLASSES,
     browser_client,
@@ -30,15 +30,10 @@ from tests.labeling.conftest import Annotator, Park
 
 ANSWERS = [{"label": "positive"}, {"label": "negative"}, {"label": "neutral"}]
 
-RECOUNT = text(
-    RECOUNT_SQL.format(where_labels="AND l.job_id = :job", where_skips="AND a.job_id = :job")
-)
-STORED = text("""
-SELECT job_id, annotator_id, day, labels, gold_labels, accepted, rejected, active_ms, lease_ms,
-       skips, earned
-FROM work_daily WHERE job_id = :job
-  AND (labels, gold_labels, accepted, rejected, active_ms, lease_ms, skips, earned)
-      <> (0, 0, 0, 0, 0, 0, 0, 0)
+JOB_ONLY = {"where_labels": "AND l.job_id = :job", "where_skips": "AND a.job_id = :job"}
+MONTHS_STORED = text("""
+SELECT month, vendor_id, annotator_id, days FROM annotator_months
+WHERE annotator_id IN (SELECT annotator_id FROM labels WHERE job_id = :job)
 """)
 ITEM_MONEY = text("""
 SELECT c.item_id, c.state, c.charged, coalesce(sum(l.amount), 0) AS paid,
@@ -53,11 +48,28 @@ def _rows(result: Any) -> set[tuple[Any, ...]]:
 
 
 async def _assert_rollups_equal_recount(db: AsyncSession, job_id: uuid.UUID) -> None:
-    recount = _rows(await db.execute(RECOUNT, {"job": job_id}))
-    stored = _rows(await db.execute(STORED, {"job": job_id}))
-    assert recount
-    diff = [r[2:] for r in sorted(stored - recount)], [r[2:] for r in sorted(recount - stored)]
-    assert stored == recount, f"stored only: {diff[0]}; recount only: {diff[1]}"
+    """Every roll-up table, row for row, equals its recount from the labels and skips."""
+    for table, keys in TABLES.items():
+        columns = ", ".join((*keys, *SUMS))
+        recount = _rows(
+            await db.execute(
+                text(f"SELECT {columns} FROM ({truth_sql(table).format(**JOB_ONLY)}) t"),
+                {"job": job_id},
+            )
+        )
+        zero = " OR ".join(f"{c} <> 0" for c in SUMS)
+        stored = _rows(
+            await db.execute(
+                text(f"SELECT {columns} FROM {table} WHERE job_id = :job AND ({zero})"),
+                {"job": job_id},
+            )
+        )
+        assert recount, table
+        diff = sorted(stored - recount), sorted(recount - stored)
+        assert stored == recount, f"{table}: stored only {diff[0]}; recount only {diff[1]}"
+    # The test database holds this job only, so its active days are all of them.
+    months = _rows(await db.execute(text(MONTHS_TRUTH_SQL.format(where_labels="", where_skips=""))))
+    assert months == _rows(await db.execute(MONTHS_STORED, {"job": job_id}))
 
 
 async def _assert_money_adds_up(db: AsyncSession, job_id: uuid.UUID, price: Decimal) -> None:
@@ -116,12 +128,17 @@ async def test_rollups_equal_a_recount_after_random_activity(
     await _assert_rollups_equal_recount(db, job_id)
     await _assert_money_adds_up(db, job_id, price)
     assert (await check(db, job_id)).ok
-    # The checker notices a roll-up that drifted from its labels.
-    await db.execute(
-        text("UPDATE work_daily SET accepted = accepted + 1 WHERE job_id = :j"), {"j": job_id}
-    )
-    assert (await check(db, job_id)).violations["rollup_drift"]
-    await db.rollback()
+    # The checker notices any roll-up that drifted from its labels.
+    for table, change in (
+        ("work_daily", "accepted = accepted + 1"),
+        ("team_daily", "earned = earned + 0.0001"),
+        ("team_hourly", "gold_correct = gold_correct + 1"),
+        ("annotator_months", "days = days | (1 << 29)"),
+    ):
+        await db.execute(text(f"UPDATE {table} SET {change}"))
+        drift = (await check(db, job_id)).violations["rollup_drift"]
+        assert {row[0] for row in drift} == {table}, drift
+        await db.rollback()
 
 
 async def test_three_agreeing_labels_share_the_price_to_the_cent(
