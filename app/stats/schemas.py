@@ -19,6 +19,7 @@ class Granularity(StrEnum):
 class GroupBy(StrEnum):
     PARK = "park"  # everything the caller may see, as one row per period
     ANNOTATOR = "annotator"
+    TEAM = "team"  # a vendor's teams, by the team each annotator is in now (null: none)
     VENDOR = "vendor"
     JOB = "job"
     CLIENT = "client"

@@ -22,7 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.errors import InvalidInput
-from app.models import Enterprise, LabelingJob, Role, TeamDaily, TeamHourly, User, WorkDaily
+from app.models import (
+    Enterprise,
+    LabelingJob,
+    Role,
+    Team,
+    TeamDaily,
+    TeamHourly,
+    User,
+    WorkDaily,
+)
 from app.models.stats import COUNTS
 from app.scoping import scope_clause
 from app.stats.periods import PARK_TIMEZONE
@@ -36,6 +45,7 @@ _NAMES: dict[GroupBy, tuple[Any, Any]] = {
     GroupBy.VENDOR: (Enterprise.id, Enterprise.name),
     GroupBy.CLIENT: (Enterprise.id, Enterprise.name),
     GroupBy.JOB: (LabelingJob.id, LabelingJob.name),
+    GroupBy.TEAM: (Team.id, Team.name),
 }
 _BY_JOB = {
     GroupBy.CLIENT: LabelingJob.client_id,
@@ -110,7 +120,8 @@ async def work_report(
         raise InvalidInput(f"end: at most {MAX_DAYS} days per request.")
     if granularity is Granularity.HOUR and (end - start).days >= MAX_HOURLY_DAYS:
         raise InvalidInput(f"end: at most {MAX_HOURLY_DAYS} days per request by hour.")
-    src = _source(principal, granularity, group_by is GroupBy.ANNOTATOR or annotator_id is not None)
+    per_person = group_by in (GroupBy.ANNOTATOR, GroupBy.TEAM) or annotator_id is not None
+    src = _source(principal, granularity, per_person)
     hour: Any = cast(literal(None), Integer)
     if src is TeamHourly:
         local = func.timezone(PARK_TIMEZONE, TeamHourly.hour)
@@ -126,11 +137,13 @@ async def work_report(
         if granularity in (Granularity.DAY, Granularity.HOUR)
         else cast(func.date_trunc(granularity.value, day), Date)
     ).label("period")
-    key_col = (
-        src.annotator_id
-        if group_by is GroupBy.ANNOTATOR
-        else _BY_JOB.get(group_by, getattr(src, f"{group_by.value}_id", None))
-    )
+    key_col: Any
+    if group_by is GroupBy.ANNOTATOR:
+        key_col = WorkDaily.annotator_id
+    elif group_by is GroupBy.TEAM:
+        key_col = User.team_id
+    else:
+        key_col = _BY_JOB.get(group_by, getattr(src, f"{group_by.value}_id", None))
     key = (key_col if key_col is not None else cast(literal(None), String)).label("key")
     sums = [func.sum(getattr(src, c)).label(c) for c in (*COUNTS, "earned")]
     where.append(scope_clause(principal, src))
@@ -143,6 +156,8 @@ async def work_report(
     stmt = select(period, hour.label("hour"), key, *sums).where(*where)
     if group_by in _BY_JOB:
         stmt = stmt.join(LabelingJob, LabelingJob.id == src.job_id)
+    if group_by is GroupBy.TEAM:  # the team each annotator is in now
+        stmt = stmt.join(User, User.id == WorkDaily.annotator_id)
     stmt = stmt.group_by(period, "hour", key).order_by(period, "hour", key)
     result = await session.execute(stmt)
     fields = tuple(result.keys())

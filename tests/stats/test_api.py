@@ -9,14 +9,20 @@ from decimal import Decimal
 from typing import Any
 
 from httpx import AsyncClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import EnterpriseKind, Role
+from app.models import EnterpriseKind, Role, User
 from app.quality.sweep import sweep
 from app.stats.park import month_masks
 from app.stats.periods import park_today
-from tests.factories import browser_client, make_enterprise, make_session_cookie, make_user
+from tests.factories import (
+    browser_client,
+    make_enterprise,
+    make_session_cookie,
+    make_team,
+    make_user,
+)
 from tests.labeling.conftest import Park
 
 POS, NEG = {"label": "positive"}, {"label": "negative"}
@@ -126,6 +132,19 @@ async def test_every_grouping_adds_up_to_the_same_work(park: Park, db: AsyncSess
         assert report["totals"] == totals, group_by
     client_names = await _report(admin, group_by="client")
     assert client_names["rows"][0]["name"] == park.client.name
+    # Teams: the two who agree are in one, the third in none.
+    team = await make_team(db, park.vendor, "早班")
+    await db.execute(
+        update(User)
+        .where(User.id.in_([people[0].user.id, people[1].user.id]))
+        .values(team_id=team.id)
+    )
+    await db.commit()
+    teams = {r["key"]: r for r in (await _report(admin, group_by="team"))["rows"]}
+    assert teams.keys() == {str(team.id), None}
+    assert (teams[str(team.id)]["name"], teams[str(team.id)]["labels"]) == ("早班", 12)
+    assert teams[str(team.id)]["agreement"] == 1.0
+    assert teams[None]["labels"] == 6
 
     since = park_today() - timedelta(days=1)
     hourly = await _report(admin, granularity="hour", group_by="job", start=str(since))
