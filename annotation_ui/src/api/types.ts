@@ -405,7 +405,7 @@ export interface PauseRequest {
 export type Decimal = string;
 
 export type Granularity = "hour" | "day" | "week" | "month";
-export type GroupBy = "park" | "annotator" | "vendor" | "job" | "client" | "domain" | "kind";
+export type GroupBy = "park" | "annotator" | "team" | "vendor" | "job" | "client" | "domain" | "kind";
 
 /** `GET /stats/work`: one period of one group (or the totals). Fields marked optional are
  * newer than some servers: show "—" when they are absent. */
@@ -414,7 +414,8 @@ export interface WorkRow {
   period: string;
   /** Hour of the day (0–23) for granularity "hour". */
   hour?: number | null;
-  /** The annotator, vendor, job or client (UUID), a domain or data kind; null for the park. */
+  /** The annotator, team, vendor, job or client (UUID), a domain or data kind; null for the
+   * park (and for annotators in no team, grouped by team). */
   key: string | null;
   name: string | null;
   labels: number;

@@ -23,34 +23,46 @@ export const SPANS = [7, 30, 90] as const;
 type Span = (typeof SPANS)[number];
 type Step = "day" | "week";
 
-const columns = [
-  nameColumn("stats.annotator"),
-  ...workColumns(["labels", "accepted", "rejected", "skips", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"]),
-];
+type By = "annotator" | "team";
+const FIGURES = ["labels", "accepted", "rejected", "skips", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"] as const;
 // The CSV has the figures the screen leaves out for width (pending labels, gold items).
-const csvColumns = [
-  nameColumn("stats.annotator"),
-  ...workColumns(["labels", "accepted", "rejected", "pending", "skips", "gold_labels", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"]),
-];
+const CSV_FIGURES = ["labels", "accepted", "rejected", "pending", "skips", "gold_labels", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"] as const;
+const first = (by: By) => (by === "team" ? nameColumn("stats.team", "home.noTeam") : nameColumn("stats.annotator"));
+const COLUMNS = { annotator: [first("annotator"), ...workColumns(FIGURES)], team: [first("team"), ...workColumns(FIGURES)] };
+const CSV_COLUMNS = { annotator: [first("annotator"), ...workColumns(CSV_FIGURES)], team: [first("team"), ...workColumns(CSV_FIGURES)] };
 
 const teamPage: PageFactory = (ctx) => {
-  const s = { days: 30 as Span, step: "day" as Step };
+  const s = { days: 30 as Span, step: "day" as Step, by: "annotator" as By };
   const range = () => {
     const end = parkToday();
     return { start: addDays(end, -(s.days - 1)), end };
   };
-  // Months are the fewest rows that still cover the span; the table adds them up per person.
-  const team = resource((signal) => api.workReport({ ...range(), granularity: "month", group_by: "annotator" }, { signal }), ctx.signal, ctx.update);
+  // Months are the fewest rows that still cover the span; the table adds them up per person
+  // (or team: loaded when asked for).
+  const groups = {
+    annotator: resource((signal) => api.workReport({ ...range(), granularity: "month", group_by: "annotator" }, { signal }), ctx.signal, ctx.update),
+    team: resource((signal) => api.workReport({ ...range(), granularity: "month", group_by: "team" }, { signal }), ctx.signal, ctx.update),
+  };
+  const team = groups.annotator;
   const trend = resource((signal) => api.workReport({ ...range(), granularity: s.step, group_by: "park" }, { signal }), ctx.signal, ctx.update);
   const chart = new StatsChart();
-  const sort = new TableSort(columns, { index: 1, dir: "desc" }, ctx.update);
+  const sorts = {
+    annotator: new TableSort(COLUMNS.annotator, { index: 1, dir: "desc" }, ctx.update),
+    team: new TableSort(COLUMNS.team, { index: 1, dir: "desc" }, ctx.update),
+  };
   void team.load();
   void trend.load();
 
   const onDays = (v: string) => {
     s.days = Number(v) as Span;
     void team.load();
+    if (s.by === "team") void groups.team.load();
     void trend.load();
+  };
+  const onBy = (v: By) => {
+    s.by = v;
+    if (v === "team") void groups.team.load();
+    ctx.update();
   };
 
   return {
@@ -90,20 +102,30 @@ const teamPage: PageFactory = (ctx) => {
         </section>
         ${statsTable({
           id: "stats-team-people",
-          heading: t("statsTeam.table"),
-          caption: t("statsTeam.table"),
+          heading: t(s.by === "team" ? "statsTeam.tableTeams" : "statsTeam.table"),
+          caption: t(s.by === "team" ? "statsTeam.tableTeams" : "statsTeam.table"),
           intro: t("statsTeam.tableHint"),
-          csvName: `team-${s.days}d`,
-          columns,
-          csvColumns,
-          rows: sort.rows(people),
+          tools: chooser(
+            "stats-team-by",
+            t("statsTeam.by"),
+            s.by,
+            [
+              { value: "annotator", label: t("statsTeam.byAnnotator") },
+              { value: "team", label: t("statsTeam.byTeam") },
+            ],
+            onBy,
+          ),
+          csvName: `team-${s.by}-${s.days}d`,
+          columns: COLUMNS[s.by],
+          csvColumns: CSV_COLUMNS[s.by],
+          rows: sorts[s.by].rows(s.by === "team" ? (groups.team.data ? sumByKey(groups.team.data.rows) : null) : people),
           rowKey: (r) => r.key ?? "",
-          loading: team.loading,
-          error: team.error,
+          loading: groups[s.by].loading,
+          error: groups[s.by].error,
           emptyText: t("statsTeam.empty"),
-          retry: () => void team.load(),
-          sort: sort.state,
-          onSort: sort.onSort,
+          retry: () => void groups[s.by].load(),
+          sort: sorts[s.by].state,
+          onSort: sorts[s.by].onSort,
         })}
         ${chartCard(
           "stats-team-trend",

@@ -67,15 +67,11 @@ export function periodColumn(granularity: Granularity): Column<WorkRow> {
   };
 }
 
-/** The group's name (annotator, vendor, job); its id when the name is not shown. */
-export function nameColumn(headerKey: MessageKey): Column<WorkRow> {
-  return {
-    header: () => t(headerKey),
-    cell: (r) => r.name || r.key || t("common.empty"),
-    csv: (r) => r.name ?? r.key ?? "",
-    sort: (r) => r.name ?? r.key ?? "",
-    rowHeader: true,
-  };
+/** The group's name (annotator, team, vendor, job); its id when the name is not shown, and
+ * `noneKey`'s text for the group of rows without one (annotators in no team). */
+export function nameColumn(headerKey: MessageKey, noneKey: MessageKey = "common.empty"): Column<WorkRow> {
+  const name = (r: WorkRow) => r.name || r.key || t(noneKey);
+  return { header: () => t(headerKey), cell: name, csv: name, sort: name, rowHeader: true };
 }
 
 export function workColumns(fields: readonly WorkField[]): Column<WorkRow>[] {
