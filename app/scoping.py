@@ -25,6 +25,7 @@ from app.models import (
     Dataset,
     Enterprise,
     EnterpriseKind,
+    Export,
     Item,
     JobVendor,
     LabelingJob,
@@ -128,6 +129,19 @@ def _work_rule(model: Any) -> Rule:
     return rule
 
 
+def _export(p: Principal, write: bool) -> ColumnElement[bool]:
+    """Exports of a job: its client's and the park's (nobody edits them through a scope)."""
+    if write:
+        return false()
+    if p.is_park_admin:
+        return true()
+    if p.enterprise_kind is EnterpriseKind.CLIENT:
+        return Export.job_id.in_(
+            select(LabelingJob.id).where(LabelingJob.client_id == p.enterprise_id)
+        )
+    return false()
+
+
 def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
     if write:
         return false()  # append-only: written by services, never through a principal's scope
@@ -148,6 +162,7 @@ _RULES: dict[type[Any], Rule] = {
     Dataset: _dataset,
     Item: _item,
     WorkDaily: _work_rule(WorkDaily),
+    Export: _export,
     TeamDaily: _work_rule(TeamDaily),
     TeamHourly: _work_rule(TeamHourly),
 }

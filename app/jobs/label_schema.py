@@ -76,6 +76,11 @@ class TextClassification(_SchemaBase):
 class TextSpans(_SchemaBase):
     kind: Literal["text_spans"]
     allow_overlap: bool = False
+    tokenize: Literal["char", "whitespace"] = Field(
+        default="char",
+        description="How token-level exports (CoNLL BIO) cut the text: each character (Chinese,"
+        " Japanese) or at whitespace",
+    )
 
 
 LabelSchema = Annotated[

@@ -8,10 +8,13 @@ from app.models.enums import (
     DatasetStatus,
     Domain,
     EnterpriseKind,
+    ExportLabels,
+    ExportStatus,
     JobStatus,
     Locale,
     Role,
 )
+from app.models.exports import Export
 from app.models.ingest import Dataset, GoldAnswer, IngestRejection, Item, Task
 from app.models.jobs import JobVendor, LabelingJob
 from app.models.labeling import (
@@ -49,6 +52,9 @@ __all__ = [
     "Domain",
     "Enterprise",
     "EnterpriseKind",
+    "Export",
+    "ExportLabels",
+    "ExportStatus",
     "GoldAnswer",
     "IngestRejection",
     "Item",

@@ -59,3 +59,15 @@ class DatasetStatus(StrEnum):
 class Locale(StrEnum):
     ZH_CN = "zh-CN"
     EN = "en"
+
+
+class ExportStatus(StrEnum):
+    QUEUED = "queued"  # requested, export job waiting
+    RUNNING = "running"
+    DONE = "done"  # the file is in object storage
+    FAILED = "failed"
+
+
+class ExportLabels(StrEnum):
+    CONSENSUS = "consensus"  # one answer per item: the consensus (or the review's)
+    RAW = "raw"  # every annotator's label, with the consensus beside it
