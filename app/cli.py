@@ -13,6 +13,7 @@ import typer
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.client.cli import register as register_client_commands
 from app.config import Settings, get_settings
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
 from app.kit.logging import configure_logging
@@ -26,6 +27,7 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+register_client_commands(cli)
 
 
 @cli.command()

@@ -42,8 +42,8 @@ def guess_format(paths: Sequence[Path]) -> DatasetFormat:
     suffixes = {p.suffix.lower() for p in paths}
     if suffixes and suffixes <= IMAGE_SUFFIXES:
         return "images"
-    if len(paths) == 1 and paths[0].suffix.lower() in _BY_SUFFIX:
-        return _BY_SUFFIX[paths[0].suffix.lower()]
+    if len(suffixes) == 1 and (suffix := suffixes.pop()) in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]  # dataset_form refuses several files of a one-file format
     raise InvalidArguments(
         "give the format: images (image files), or one file of jsonl, csv, tsv, txt, "
         f"labelstudio or zip (got {', '.join(sorted(suffixes)) or 'no files'})"
@@ -143,7 +143,7 @@ def dataset_form(
     if not paths:
         raise InvalidArguments("no files to upload")
     if fmt != "images" and len(paths) != 1:
-        raise InvalidArguments(f"format {fmt} is one file; {len(paths)} were given")
+        raise InvalidArguments(f"{fmt} is one file per upload; {len(paths)} were given")
     field = "files" if fmt == "images" else "file"
     data = {"format": fmt} | {k: _form_value(v) for k, v in options.items() if v is not None}
     return data, [(field, (p.name, LazyFile(p))) for p in paths]
