@@ -34,6 +34,7 @@ from tests.factories import (
     make_enterprise,
     make_job,
     make_session_cookie,
+    make_team,
     make_user,
 )
 
@@ -49,14 +50,16 @@ OPINIONS = [
 # 24 reviews: each opinion in four shops; the truth is the opinion's sentiment.
 TRUTH = {f"{shop}：{words}": answer for shop in "ABCD" for words, answer in OPINIONS}
 GOLD = [f"金标 {i}：非常满意，下次还买" for i in range(4)]
-# (vendor, name, how many assignments, answers wrong every n-th item or never)
+# (vendor, name, how many assignments, answers wrong every n-th item or never). Annotators take
+# their vendor's share of the slots first, then anyone's: 王芳 goes last and labels all she can,
+# and about a tenth of the job's labels are still to do.
 CROWD = [
     (0, "赵磊", 8, 2),
-    (1, "孙丽", 10, 3),
+    (1, "孙丽", 6, 3),
+    (1, "刘洋", 8, 0),
+    (0, "陈静", 12, 4),
+    (0, "李强", 20, 0),
     (0, "王芳", 99, 0),
-    (0, "李强", 99, 0),
-    (0, "陈静", 99, 4),
-    (1, "刘洋", 14, 0),
 ]
 WRONG = {"positive": NEG, "negative": NEU, "neutral": POS}
 # Labels move back by id: most over the last week, some to last month and the one before.
@@ -97,7 +100,7 @@ async def work(
     async with browser_client(app, cookie) as http:
         r = await http.post("/api/v1/labeling/next", json={"job_id": str(job_id)})
         skip = r.json()["assignment"]
-        assert skip is not None, r.text
+        assert skip is not None, (user.display_name, r.text)
         path = f"/api/v1/labeling/assignments/{skip['id']}/skip"
         assert (await http.post(path, json={"reason": "not_sure"})).status_code == 200
         for n in range(1, turns + 1):
@@ -149,8 +152,11 @@ async def park(app: FastAPI, db: AsyncSession) -> StatsPark:
         p.users[f"{role.value}@{enterprise.kind.value}"] = await make_user(
             db, enterprise, role, display_name=name
         )
+    teams = {"王芳": "一组", "李强": "一组", "陈静": "二组"}  # 赵磊 in none
+    team_ids = {t: (await make_team(db, vendors[0], t)).id for t in set(teams.values())}
     for vendor, name, turns, wrong_every in CROWD:
-        user = await make_user(db, vendors[vendor], display_name=name)
+        team_id = team_ids[teams[name]] if name in teams else None
+        user = await make_user(db, vendors[vendor], display_name=name, team_id=team_id)
         p.annotators.append(user)
         p.users[name] = user
         await work(app, db, user, job.id, turns, wrong_every)
@@ -302,12 +308,37 @@ async def test_vendor_admin_sees_the_team_and_its_statement(
         ]
         await table.get_by_role("button", name="标注数", exact=True).click()
         await expect(table.locator('th[aria-sort="ascending"]')).to_have_count(1)
-        assert [r[0] for r in await rows_of(table)] == [r[0] for r in reversed(shown)]
+        ascending = [int(r[1].replace(",", "")) for r in await rows_of(table)]
+        assert ascending == sorted(labels.values())
         lines = await export_csv(section)
         assert lines[0][0] == "标注员"
         assert {line[0]: int(line[1]) for line in lines[1:]} == labels
         assert sum(Decimal(line[-1]) for line in lines[1:]) == Decimal(team["totals"]["earned"])
         await expect(figure(page, "labels")).to_have_text(n(team["totals"]["labels"]))
+
+        # By team: the people in no team are a group of their own.
+        by_team = await park.api(
+            db,
+            admin,
+            "stats/work",
+            start=start.isoformat(),
+            end=end.isoformat(),
+            granularity="month",
+            group_by="team",
+        )
+        team_labels: dict[str, int] = {}
+        for r in by_team["rows"]:
+            name = r["name"] or "未分配团队"
+            team_labels[name] = team_labels.get(name, 0) + r["labels"]
+        assert set(team_labels) == {"一组", "二组", "未分配团队"}
+        await section.locator("#stats-team-by").select_option("team")
+        await settled(page)
+        await expect(section.locator("h2")).to_have_text("团队")
+        assert {r[0]: r[1] for r in await rows_of(table)} == {
+            name: n(count) for name, count in team_labels.items()
+        }
+        await section.locator("#stats-team-by").select_option("annotator")
+        await settled(page)
 
         await page.locator("#stats-team-step").select_option("week")
         await settled(page)
@@ -352,7 +383,7 @@ async def test_client_follows_job_progress(
     member = park.users["client_member@client"]
     progress = await park.api(db, member, f"jobs/{park.job.id}/progress")
     idle = await park.api(db, member, f"jobs/{park.idle_job.id}/progress")
-    assert 0 < progress["items_done"] < progress["items_total"]
+    assert progress["items_done"] < progress["items_total"]
     page = await open_as(browser, db, base_url, member)
     try:
         await page.goto("/stats/jobs")
@@ -394,6 +425,10 @@ async def test_client_follows_job_progress(
         await expect(page.locator(".qa-job-name")).to_have_text("商品评论情感")
         await expect(figure(page, "items_remaining")).to_have_text(n(progress["items_remaining"]))
         await expect(figure(page, "leases_held")).to_have_text(n(progress["leases_held"]))
+        await chart_drawn(page, "#main")
+        # The last two days by hour: what the current rate is made of.
+        await page.locator("#stats-job-step").select_option("hour")
+        await expect(page.locator(".chart")).to_have_attribute("aria-label", "最近 2 天（按小时）")
         await chart_drawn(page, "#main")
         start = park.job.created_at.astimezone().date().isoformat()
         vendors = await park.api(
@@ -456,6 +491,7 @@ async def test_park_dashboard(
         revenue = page.locator('[data-meter="park-revenue_12m"] .meter-text')
         await expect(revenue).to_contain_text(cny(dashboard["revenue_12m"]["value"]))
         await chart_drawn(page, "#main")
+        await shot(page, "stats-park")
         trend = page.locator("section.stats-table").first
         lines = await export_csv(trend)
         assert lines[0][:2] == ["月份", "活跃标注员"]
@@ -499,8 +535,11 @@ async def test_park_dashboard(
         await expect(milestones.locator("tbody tr")).to_have_count(len(report["milestones"]))
         assert {m["enterprise_name"] for m in report["milestones"]} == set(vendor_labels)
         await expect(milestones).to_contain_text(cny(report["total_awards"]))
+        await page.get_by_role("button", name="关闭提示").click()
         await check_page(page)
-        await shot(page, "stats-park")
+        await milestones.scroll_into_view_if_needed()
+        await page.evaluate("window.scrollBy(0, -80)")
+        await shot(page, "stats-park-milestones", top=False)
 
         # Any vendor's statement, through the chooser.
         vendor = park.vendors[1]
