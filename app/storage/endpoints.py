@@ -43,6 +43,7 @@ def _local(store: ObjectStore) -> LocalObjectStore:
     "/objects/{key:path}",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, **_ERRORS},
+    operation_id="download_object",
 )
 async def download_object(
     key: str,
@@ -71,7 +72,7 @@ async def download_object(
     return StreamingResponse(local.iter_chunks(key), media_type=info.content_type, headers=headers)
 
 
-@router.put("/objects/{key:path}", responses=_ERRORS)
+@router.put("/objects/{key:path}", responses=_ERRORS, operation_id="upload_object")
 async def upload_object(
     key: str,
     request: Request,
