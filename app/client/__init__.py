@@ -31,6 +31,7 @@ from app.client.errors import (
 from app.client.models import (
     Dataset,
     Export,
+    ExportFormatInfo,
     Identity,
     Job,
     JobProgress,
@@ -52,6 +53,7 @@ __all__ = [
     "Dataset",
     "Export",
     "ExportFailed",
+    "ExportFormatInfo",
     "FieldError",
     "Identity",
     "IngestFailed",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -112,16 +112,28 @@ class JobProgress(Model):
     vendors: list[VendorProgress]
 
 
-class Dataset(Model):
+class Tracked(Model):
+    """Work the server does in the background: its ``status`` ends in one of ``FINAL``."""
+
+    FINAL: ClassVar[frozenset[str]]
+    id: uuid.UUID
+    status: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINAL
+
+
+class Dataset(Tracked):
     """An upload and its ingest: ``status`` is queued, processing, ready or failed."""
 
-    id: uuid.UUID
+    FINAL = frozenset({"ready", "failed"})
+
     job_id: uuid.UUID
     name: str
     kind: str
     format: str
     is_gold: bool
-    status: str
     received: int
     accepted: int
     rejected: int
@@ -133,26 +145,32 @@ class Dataset(Model):
     started_at: datetime | None
     finished_at: datetime | None
 
-    @property
-    def finished(self) -> bool:
-        return self.status in ("ready", "failed")
 
-
-class Export(Model):
+class Export(Tracked):
     """An export of a job's labels: ``status`` is queued, running, done or failed."""
 
-    id: uuid.UUID
+    FINAL = frozenset({"done", "failed"})
     job_id: uuid.UUID
     format: str
     labels: str
-    status: str
-    items_written: int | None
+    filters: dict[str, Any]
+    items_written: int
+    labels_written: int
+    file_name: str | None
+    content_type: str | None
     size_bytes: int | None
+    sha256: str | None
     error: str | None
     created_at: datetime
+    started_at: datetime | None
     finished_at: datetime | None
     download_url: str | None
+    """When done: a link to the file, valid for an hour (``download_export`` gets a fresh one)."""
 
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed")
+
+class ExportFormatInfo(Model):
+    name: str
+    label_kinds: list[str]
+    content_type: str
+    extension: str
+    description: str

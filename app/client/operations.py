@@ -13,17 +13,17 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from app.client.errors import (
     ConnectionFailed,
@@ -38,6 +38,7 @@ from app.client.models import (
     DatasetFormat,
     Export,
     ExportFormat,
+    ExportFormatInfo,
     ExportLabels,
     Identity,
     Job,
@@ -45,12 +46,14 @@ from app.client.models import (
     JobStatus,
     LabelKind,
     Page,
+    Tracked,
 )
 from app.client.retry import RetryPolicy
 from app.client.transfer import DownloadSink, Progress, dataset_form, guess_format, with_progress
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+W = TypeVar("W", bound=Tracked)
 Id = uuid.UUID | str
 PathLike = str | os.PathLike[str]
 
@@ -100,12 +103,13 @@ def resume(
 
 class Route(NamedTuple):
     """An API operation the SDK calls; ``tests/client/test_openapi.py`` checks each exists in
-    the server's OpenAPI document and that ``returns`` (item type for pages) fits its schema."""
+    the server's OpenAPI document and that ``returns`` fits its answer: one object, a page
+    (``Page`` of them) or a plain list."""
 
     method: str
     path: str
     returns: type[BaseModel] | None = None
-    paged: bool = False
+    shape: Literal["one", "page", "list"] = "one"
 
     def url(self, **params: Id) -> str:
         return self.path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
@@ -113,17 +117,18 @@ class Route(NamedTuple):
 
 WHOAMI = Route("GET", "/auth/me", Identity)
 CREATE_JOB = Route("POST", "/jobs", Job)
-LIST_JOBS = Route("GET", "/jobs", Job, paged=True)
+LIST_JOBS = Route("GET", "/jobs", Job, "page")
 GET_JOB = Route("GET", "/jobs/{job_id}", Job)
 UPDATE_JOB = Route("PATCH", "/jobs/{job_id}", Job)
 CHANGE_JOB_STATUS = Route("POST", "/jobs/{job_id}/status", Job)
 GET_JOB_PROGRESS = Route("GET", "/jobs/{job_id}/progress", JobProgress)
 UPLOAD_DATASET = Route("POST", "/jobs/{job_id}/datasets", Dataset)
-LIST_DATASETS = Route("GET", "/jobs/{job_id}/datasets", Dataset, paged=True)
+LIST_DATASETS = Route("GET", "/jobs/{job_id}/datasets", Dataset, "page")
 GET_DATASET = Route("GET", "/datasets/{dataset_id}", Dataset)
 CREATE_EXPORT = Route("POST", "/jobs/{job_id}/exports", Export)
-LIST_EXPORTS = Route("GET", "/jobs/{job_id}/exports", Export, paged=True)
+LIST_EXPORTS = Route("GET", "/jobs/{job_id}/exports", Export, "page")
 GET_EXPORT = Route("GET", "/exports/{export_id}", Export)
+EXPORT_FORMATS = Route("GET", "/exports/formats", ExportFormatInfo, "list")
 DOWNLOAD_EXPORT = Route("GET", "/exports/{export_id}/download")
 ROUTES = (
     WHOAMI,
@@ -139,11 +144,16 @@ ROUTES = (
     CREATE_EXPORT,
     LIST_EXPORTS,
     GET_EXPORT,
+    EXPORT_FORMATS,
     DOWNLOAD_EXPORT,
 )
 
+_FORMATS = TypeAdapter(list[ExportFormatInfo])
+
 API_PREFIX = "/api/v1"
-DEFAULT_WAIT = 3600.0
+DEFAULT_WAIT = 3600.0  # seconds a wait_for_* call waits at most
+FIRST_POLL = 0.1
+POLL_EVERY = 5.0
 
 
 def api_base(url: str) -> str:
@@ -235,6 +245,23 @@ class Operations:
             offset += len(page.items)
             if not page.items or offset >= page.total:
                 return
+
+    def poll(self, get: Callable[[], Op[W]], timeout: float, interval: float) -> Op[W]:
+        """``get()`` until what it returns is finished. Quick at first (small uploads are
+        ingested in a second), then every ``interval`` seconds; ``WaitTimeout`` after
+        ``timeout``."""
+        deadline = time.monotonic() + timeout
+        pause = FIRST_POLL
+        while True:
+            tracked = yield from get()
+            left = deadline - time.monotonic()
+            if tracked.finished:
+                return tracked
+            if left <= 0:
+                what = type(tracked).__name__.lower()
+                raise WaitTimeout(f"Gave up waiting: {what} {tracked.id} is {tracked.status}.")
+            yield Sleep(min(pause, left))
+            pause = min(interval, pause * 1.5)
 
     # -- who am I ---------------------------------------------------------------------------
 
@@ -359,18 +386,14 @@ class Operations:
         return self.pages(Dataset, LIST_DATASETS, page_size, path={"job_id": job_id})
 
     def wait_for_dataset(
-        self, dataset_id: Id, *, timeout: float = DEFAULT_WAIT, interval: float = 2.0
+        self, dataset_id: Id, *, timeout: float = DEFAULT_WAIT, interval: float = POLL_EVERY
     ) -> Op[Dataset]:
         """Poll until ingest is over: the ready dataset, or ``IngestFailed``; ``WaitTimeout``
         after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            dataset = yield from self.get_dataset(dataset_id)
-            if dataset.status == "failed":
-                raise IngestFailed(dataset)
-            if dataset.finished:
-                return dataset
-            yield from _pause(deadline, interval, f"dataset {dataset_id} is {dataset.status}")
+        dataset = yield from self.poll(lambda: self.get_dataset(dataset_id), timeout, interval)
+        if dataset.status == "failed":
+            raise IngestFailed(dataset)
+        return dataset
 
     # -- exports ----------------------------------------------------------------------------
 
@@ -384,10 +407,15 @@ class Operations:
         min_confidence: float | None = None,
         submitted_from: datetime | None = None,
         submitted_to: datetime | None = None,
+        include_gold: bool = False,
+        image_urls: bool = True,
     ) -> Op[Export]:
         """Start an export of the job's labels (it runs in the background: see
         ``wait_for_export`` and ``download_export``). ``labels="consensus"`` gives one answer
-        per item, ``"raw"`` every annotator's label."""
+        per item, ``"raw"`` every annotator's label too. ``only_accepted``: decided items
+        (consensus) or accepted labels (raw); ``submitted_from``/``to`` (with a time zone):
+        labels submitted, or items decided, in that window; ``image_urls``: a 7-day link to
+        each image in the file."""
         body = {
             "format": format,
             "labels": labels,
@@ -395,8 +423,15 @@ class Operations:
             "min_confidence": min_confidence,
             "submitted_from": submitted_from.isoformat() if submitted_from else None,
             "submitted_to": submitted_to.isoformat() if submitted_to else None,
+            "include_gold": include_gold,
+            "image_urls": image_urls,
         }
         return self.fetch(Export, CREATE_EXPORT, path={"job_id": job_id}, json=body)
+
+    def export_formats(self) -> Op[list[ExportFormatInfo]]:
+        """Every export format, with the label kinds it can hold."""
+        response = yield from self.call(self.request(EXPORT_FORMATS))
+        return _FORMATS.validate_json(response.content)
 
     def get_export(self, export_id: Id) -> Op[Export]:
         return self.fetch(Export, GET_EXPORT, path={"export_id": export_id})
@@ -405,25 +440,24 @@ class Operations:
         return self.pages(Export, LIST_EXPORTS, page_size, path={"job_id": job_id})
 
     def wait_for_export(
-        self, export_id: Id, *, timeout: float = DEFAULT_WAIT, interval: float = 2.0
+        self, export_id: Id, *, timeout: float = DEFAULT_WAIT, interval: float = POLL_EVERY
     ) -> Op[Export]:
         """Poll until the export is done (returned) or failed (``ExportFailed``)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            export = yield from self.get_export(export_id)
-            if export.status == "failed":
-                raise ExportFailed(export)
-            if export.finished:
-                return export
-            yield from _pause(deadline, interval, f"export {export_id} is {export.status}")
+        export = yield from self.poll(lambda: self.get_export(export_id), timeout, interval)
+        if export.status == "failed":
+            raise ExportFailed(export)
+        return export
 
     def download_export(
         self, export_id: Id, dest: PathLike = ".", *, progress: Progress | None = None
     ) -> Op[Path]:
         """Stream a finished export's file to ``dest`` (a file path, or a directory to put it
-        in under the server's file name); returns the path written. A broken transfer is
-        retried from the start and never leaves a partial file at ``dest``."""
-        sink = DownloadSink(Path(dest), f"export-{export_id}", progress)
+        in under the export's file name); returns the path written. The file is checked
+        against the export's SHA-256; a broken transfer is retried from the start and never
+        leaves a partial file at ``dest``."""
+        export = yield from self.get_export(export_id)
+        name = export.file_name or f"export-{export.id}"
+        sink = DownloadSink(Path(dest), name, progress, sha256=export.sha256)
         request = self.request(DOWNLOAD_EXPORT, path={"export_id": export_id})
         try:
             # The API answers with a redirect to a short-lived presigned URL (object storage);
@@ -432,10 +466,3 @@ class Operations:
             return sink.finish(response)
         finally:
             sink.discard()
-
-
-def _pause(deadline: float, interval: float, state: str) -> Op[None]:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise WaitTimeout(f"Gave up waiting: {state}.")
-    yield Sleep(min(interval, left))

@@ -133,6 +133,7 @@ class Brigade:
     wait_for_dataset = _call(Operations.wait_for_dataset)
     create_export = _call(Operations.create_export)
     get_export = _call(Operations.get_export)
+    export_formats = _call(Operations.export_formats)
     iter_exports = _iter(Operations.iter_exports)
     wait_for_export = _call(Operations.wait_for_export)
     download_export = _call(Operations.download_export)

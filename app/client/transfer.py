@@ -7,7 +7,7 @@ complete, so a broken transfer never leaves a truncated file under the final nam
 from __future__ import annotations
 
 import contextlib
-import email.message
+import hashlib
 import io
 import os
 import tempfile
@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from app.client.errors import InvalidArguments
+from app.client.errors import BrigadeError, InvalidArguments
 from app.client.models import DatasetFormat
 
 Progress = Callable[[int, int | None], None]
@@ -157,24 +157,18 @@ def with_progress(request: httpx.Request, on: Progress | None) -> httpx.Request:
     return request
 
 
-def _attachment_name(response: httpx.Response) -> str | None:
-    header = response.headers.get("content-disposition")
-    if not header:
-        return None
-    message = email.message.Message()
-    message["content-disposition"] = header
-    name = message.get_filename()
-    return Path(name).name if name else None  # never a path the server chose
-
-
 class DownloadSink:
-    """Where a download's body goes: ``dest`` itself, or the server's file name (else
-    ``fallback``) inside ``dest`` when it is a directory."""
+    """Where a download's body goes: ``dest`` itself, or ``name`` inside ``dest`` when it is a
+    directory. With ``sha256``, a body with another digest is refused."""
 
-    def __init__(self, dest: Path, fallback: str, on: Progress | None = None) -> None:
+    def __init__(
+        self, dest: Path, name: str, on: Progress | None = None, *, sha256: str | None = None
+    ) -> None:
         self.dest = dest
-        self.fallback = fallback
+        self.name = name
+        self.sha256 = sha256
         self._on = on
+        self._digest = hashlib.sha256()
         self._folder = dest if dest.is_dir() else dest.parent
         self._file: io.BufferedWriter | None = None
         self._temp: Path | None = None
@@ -190,11 +184,13 @@ class DownloadSink:
         length = response.headers.get("content-length")
         self._total = int(length) if length and length.isdigit() else None
         self._done = 0
+        self._digest = hashlib.sha256()
         self._report()
 
     def write(self, chunk: bytes) -> None:
         assert self._file is not None
         self._file.write(chunk)
+        self._digest.update(chunk)
         self._done += len(chunk)
         self._report()
 
@@ -203,9 +199,12 @@ class DownloadSink:
         assert self._temp is not None
         self._file.close()
         self._file = None
-        target = self.dest
-        if self.dest.is_dir():
-            target = self.dest / (_attachment_name(response) or self.fallback)
+        if self.sha256 is not None and self._digest.hexdigest() != self.sha256:
+            raise BrigadeError(
+                f"The file downloaded from {response.url.copy_with(query=None)} is not the one"
+                f" stored (SHA-256 {self._digest.hexdigest()}, expected {self.sha256})."
+            )
+        target = self.dest / Path(self.name).name if self.dest.is_dir() else self.dest
         self._temp.replace(target)
         self._temp = None
         return target

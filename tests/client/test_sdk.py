@@ -105,7 +105,7 @@ async def test_upload_streams_with_progress_and_waits_for_ingest(
     seen: list[tuple[int, int | None]] = []
 
     queued = await sdk.upload_dataset(job.id, path, progress=lambda d, t: seen.append((d, t)))
-    ready = await sdk.wait_for_dataset(queued.id, interval=0.05)
+    ready = await sdk.wait_for_dataset(queued.id)
 
     assert (queued.format, queued.name) == ("jsonl", "reviews.jsonl")  # format from the suffix
     assert ready.status == "ready"
@@ -158,7 +158,7 @@ async def test_waiting_gives_up_after_the_timeout(
         job = await text_job(sdk)
         queued = await sdk.upload_dataset(job.id, jsonl(tmp_path / "a.jsonl", ["one"]))
         with pytest.raises(WaitTimeout, match="queued"):
-            await sdk.wait_for_dataset(queued.id, timeout=0.2, interval=0.05)
+            await sdk.wait_for_dataset(queued.id, timeout=0.3)
 
 
 async def test_arguments_that_cannot_work_are_refused_before_sending(
