@@ -24,7 +24,12 @@ import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
 
 const vendorColumns = [
   nameColumn("stats.vendor"),
-  ...workColumns(["labels", "accepted", "rejected", "pending", "skips", "active_hours", "labels_per_active_hour", "gold_accuracy", "earned"]),
+  ...workColumns(["labels", "accepted", "rejected", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"]),
+];
+// The CSV has the figures the screen leaves out for width.
+const vendorCsvColumns = [
+  nameColumn("stats.vendor"),
+  ...workColumns(["labels", "accepted", "rejected", "pending", "skips", "gold_labels", "active_hours", "labels_per_active_hour", "gold_accuracy", "agreement", "earned"]),
 ];
 
 const parkPage: PageFactory = (ctx) => {
@@ -103,10 +108,11 @@ const parkPage: PageFactory = (ctx) => {
         <div class="stats-toolbar">${yearChooser()}</div>
         ${statsTable<WorkRow>({
           id: "park-vendors",
-          heading: t("park.vendors", { year: s.year }),
-          caption: t("park.vendors", { year: s.year }),
+          heading: t("park.vendors", { year: String(s.year) }),
+          caption: t("park.vendors", { year: String(s.year) }),
           csvName: `park-vendors-${s.year}`,
           columns: vendorColumns,
+          csvColumns: vendorCsvColumns,
           rows: vendorSort.rows(vendors.data ? sumByKey(vendors.data.rows) : null),
           rowKey: (r) => r.key ?? "",
           loading: vendors.loading,
@@ -118,8 +124,8 @@ const parkPage: PageFactory = (ctx) => {
         })}
         ${statsTable({
           id: "park-milestones",
-          heading: t("park.milestones", { year: s.year }),
-          caption: t("park.milestones", { year: s.year }),
+          heading: t("park.milestones", { year: String(s.year) }),
+          caption: t("park.milestones", { year: String(s.year) }),
           intro: m ? t("park.totalAwards", { total: money(m.total_awards) }) : t("park.milestonesHint"),
           csvName: `milestones-${s.year}`,
           columns: milestoneColumns,

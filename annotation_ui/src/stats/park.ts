@@ -11,6 +11,7 @@ import type { Column } from "../ui/table";
 import type { ChartSpec } from "./chart";
 import { meter } from "./figures";
 import { count, money, monthName, periodTick } from "./format";
+import { addDays, periodsBetween } from "./periods";
 
 const TARGETS: readonly { key: keyof Omit<ParkDashboard, "as_of" | "trend">; label: MessageKey; money?: boolean }[] = [
   { key: "active_annotators_7d", label: "park.activeAnnotators7d" },
@@ -30,14 +31,20 @@ export function targetMeters(d: ParkDashboard): TemplateResult {
   </div>`;
 }
 
+/** The 12 months up to `as_of`'s, months without work drawn as 0 (the API lists only months
+ * with work). */
 export function trendSpec(d: ParkDashboard, label: string): ChartSpec {
+  const byMonth = new Map(d.trend.map((m) => [m.month.slice(0, 7), m]));
+  const last = `${d.as_of.slice(0, 7)}-01`;
+  const months = periodsBetween(addDays(last, -334), last, "month");
+  const at = (month: string) => byMonth.get(month.slice(0, 7));
   return {
     label,
-    categories: d.trend.map((m) => periodTick(m.month, "month")),
+    categories: months.map((m) => periodTick(m, "month")),
     series: [
-      { name: t("stats.labels"), type: "bar", data: d.trend.map((m) => m.labels) },
-      { name: t("park.activeAnnotators"), type: "line", data: d.trend.map((m) => m.active_annotators) },
-      { name: t("park.revenue"), type: "line", axis: 1, data: d.trend.map((m) => Number(m.revenue)) },
+      { name: t("stats.labels"), type: "bar", data: months.map((m) => at(m)?.labels ?? 0) },
+      { name: t("park.activeAnnotators"), type: "line", data: months.map((m) => at(m)?.active_annotators ?? 0) },
+      { name: t("park.revenue"), type: "line", axis: 1, data: months.map((m) => Number(at(m)?.revenue ?? 0)) },
     ],
     format: [(v) => count(v), (v) => money(v)],
   };
