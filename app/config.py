@@ -93,6 +93,17 @@ class ParkSettings(BaseModel):
     target_headcount: int = Field(default=10_000, ge=1)
 
 
+class WebhookSettings(BaseModel):
+    """Calls to clients' webhook URLs (app/webhooks), made by the worker."""
+
+    # Deliver to private, loopback and link-local addresses too. Off: a client must not make
+    # the server call into the park's own network. On only for tests and closed installations.
+    allow_private_networks: bool = False
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Attempts per delivery, with exponential backoff (2, 4, 8 … s between them): 8 is ~4 min.
+    max_attempts: int = Field(default=8, ge=1, le=16)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BRIGADE_", env_nested_delimiter="__", extra="ignore"
@@ -107,6 +118,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     server: ServerSettings = ServerSettings()
     park: ParkSettings = ParkSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -36,6 +36,7 @@ from app.models.quality import (
 )
 from app.models.stats import AnnotatorMonth, AwardRule, TeamDaily, TeamHourly, WorkDaily
 from app.models.tenancy import Enterprise, Team, User
+from app.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "AnnotatorMonth",
@@ -49,6 +50,7 @@ __all__ = [
     "DataKind",
     "Dataset",
     "DatasetStatus",
+    "DeliveryStatus",
     "Domain",
     "Enterprise",
     "EnterpriseKind",
@@ -79,5 +81,8 @@ __all__ = [
     "TeamDaily",
     "TeamHourly",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
     "WorkDaily",
 ]
