@@ -40,6 +40,7 @@ from app.stats.endpoints import router as stats_router
 from app.storage.endpoints import router as storage_router
 from app.tokens.endpoints import router as tokens_router
 from app.users.endpoints import router as users_router
+from app.webhooks.endpoints import router as webhooks_router
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +75,7 @@ def api_router() -> APIRouter:
         stats_router,
         datasets_router,
         audit_router,
+        webhooks_router,
         storage_router,
     ):
         api.include_router(router)

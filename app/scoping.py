@@ -34,6 +34,7 @@ from app.models import (
     TeamDaily,
     TeamHourly,
     User,
+    Webhook,
     WorkDaily,
 )
 
@@ -142,6 +143,16 @@ def _export(p: Principal, write: bool) -> ColumnElement[bool]:
     return false()
 
 
+def _webhook(p: Principal, write: bool) -> ColumnElement[bool]:
+    """A client's webhooks (and through them their deliveries): its enterprise admins (people
+    or tokens) manage them; the park reads them all, for support."""
+    if p.is_park_admin:
+        return true() if not write else false()
+    if p.enterprise_kind is EnterpriseKind.CLIENT and p.is_enterprise_admin:
+        return Webhook.enterprise_id == p.enterprise_id
+    return false()
+
+
 def _audit(p: Principal, write: bool) -> ColumnElement[bool]:
     if write:
         return false()  # append-only: written by services, never through a principal's scope
@@ -165,6 +176,7 @@ _RULES: dict[type[Any], Rule] = {
     Export: _export,
     TeamDaily: _work_rule(TeamDaily),
     TeamHourly: _work_rule(TeamHourly),
+    Webhook: _webhook,
 }
 
 

@@ -10,12 +10,14 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository as auth_repo
+from app.config import get_settings
 from app.ingest import service as ingest
 from app.kit.db import session_scope
 from app.kit.jobs import SECRET_KEY, SESSIONMAKER_KEY, STORE_KEY, queue_app
 from app.labeling import repository as labeling_repo
 from app.quality import refit as quality_refit
 from app.quality import sweep as quality_sweep
+from app.webhooks import delivery as webhook_delivery
 
 log = structlog.get_logger(__name__)
 
@@ -130,3 +132,29 @@ async def qc_refit(context: procrastinate.JobContext, job_id: str) -> None:
     async with session_scope(_maker(context)) as session:
         await quality_refit.refit(session, uuid.UUID(job_id))
     log.info("qc_refit", job_id=job_id)
+
+
+# Bounds the retries whatever the settings say (webhooks.max_attempts is at most 16); the job
+# itself ends a delivery's series at webhooks.max_attempts: 2, 4, 8 … s apart.
+WEBHOOK_RETRIES = 15
+
+
+@queue_app.task(
+    name="brigade.deliver_webhook",
+    queue="webhooks",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=WEBHOOK_RETRIES, exponential_wait=2),
+)
+async def deliver_webhook(context: procrastinate.JobContext, delivery_id: str) -> None:
+    """POST one webhook delivery; a failed attempt raises (and is retried) until the last,
+    which marks the delivery failed. Every attempt is on the delivery's row."""
+    # The worker's own environment (BRIGADE_WEBHOOKS__*): jobs get no Settings in their context.
+    settings = get_settings().webhooks
+    attempt = (context.job.attempts or 0) + 1
+    await webhook_delivery.deliver(
+        _maker(context),
+        context.additional_context[SECRET_KEY],
+        uuid.UUID(delivery_id),
+        settings,
+        final=attempt >= settings.max_attempts,
+    )

@@ -19,6 +19,7 @@ from app.errors import Conflict
 from app.labeling.repository import lock_job_exclusive
 from app.models import JobStatus, LabelingJob, Role
 from app.scoping import get_scoped
+from app.webhooks import events as webhook_events
 
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.DRAFT: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED}),
@@ -73,4 +74,6 @@ async def change_status(
         changes={"status": {"from": before.value, "to": to.value}},
     )
     await session.flush()
+    if to is JobStatus.COMPLETED:
+        await webhook_events.job_completed(session, job)
     return job

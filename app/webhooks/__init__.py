@@ -1,0 +1,1 @@
+"""Webhooks: signed calls to a client's URL when its export is ready or a job completed."""
