@@ -29,6 +29,8 @@ from app.models import (
     Item,
     JobStatus,
     Role,
+    Webhook,
+    WebhookDelivery,
 )
 from tests.factories import (
     browser_client,
@@ -66,6 +68,8 @@ class Probe:
     body: dict[str, Any] | None = None
     files: bool = False  # send ``body`` as a multipart form with a small file
 
+
+_HOOK = {"url": "https://hooks.example.com/brigade", "events": ["export.ready"]}
 
 _SUBMIT = {
     "submission_id": "00000000-0000-4000-8000-000000000001",
@@ -260,6 +264,21 @@ PROBES = [
     # Tokens.
     Probe("DELETE", "/api/v1/tokens/{a_token_id}", "b_admin", 404),
     Probe("DELETE", "/api/v1/tokens/{a_token_id}", "a_member", 404),
+    # Webhooks: a client's enterprise admins (people and tokens) manage theirs; the park reads.
+    *(Probe("POST", "/api/v1/webhooks", a, 403, _HOOK) for a in ("a_member", "v1_admin", "park")),
+    Probe("POST", "/api/v1/webhooks", "a_token", 201, _HOOK),
+    *(
+        Probe("GET", "/api/v1/webhooks/{webhook_a}/deliveries", a, 404)
+        for a in ("b_admin", "a_member", "v1_admin")
+    ),
+    Probe("GET", "/api/v1/webhooks/{webhook_a}/deliveries", "park", 200),
+    *(Probe("DELETE", "/api/v1/webhooks/{webhook_a}", a, 404) for a in ("b_admin", "b_token")),
+    Probe("DELETE", "/api/v1/webhooks/{webhook_a}", "park", 403),
+    Probe("POST", "/api/v1/webhooks/{webhook_a}/test", "b_admin", 404),
+    Probe("POST", "/api/v1/webhooks/{webhook_a}/test", "park", 403),
+    Probe("POST", "/api/v1/webhooks/deliveries/{delivery_a}/redeliver", "b_token", 404),
+    Probe("POST", "/api/v1/webhooks/deliveries/{delivery_a}/redeliver", "park", 403),
+    Probe("POST", "/api/v1/webhooks/deliveries/{delivery_a}/redeliver", "a_admin", 202),
 ]
 
 # List endpoints: what each actor must NOT find in the listing.
@@ -273,6 +292,8 @@ LIST_PROBES = [
     ("/api/v1/tokens", "b_admin", "a_token_id"),
     ("/api/v1/audit", "b_admin", "client_a"),
     ("/api/v1/jobs/{job_a}/datasets", "v1_annot", "dataset_a"),
+    ("/api/v1/webhooks", "b_admin", "webhook_a"),
+    ("/api/v1/webhooks", "a_member", "webhook_a"),
 ]
 
 # And what they must find, so an empty list cannot pass the test above by accident.
@@ -284,6 +305,8 @@ LIST_POSITIVE = [
     ("/api/v1/tokens", "a_admin", "a_token_id"),
     ("/api/v1/audit", "a_admin", "client_a"),
     ("/api/v1/jobs/{job_a}/datasets", "a_member", "dataset_a"),
+    ("/api/v1/webhooks", "a_token", "webhook_a"),
+    ("/api/v1/webhooks", "park", "webhook_a"),
 ]
 
 
@@ -366,6 +389,16 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
     a_secret, a_token = await _token(db, a.id, Role.ENTERPRISE_ADMIN)
     b_secret, _ = await _token(db, b.id, Role.CLIENT_MEMBER)
     db.add(AuditEvent(enterprise_id=a.id, action="test.seed", target_type="t", target_id="1"))
+    webhook_a = Webhook(
+        enterprise_id=a.id,
+        url="https://a.example.com/hook",
+        events=["job.completed"],
+        secret_sealed="x",
+    )
+    db.add(webhook_a)
+    await db.flush()
+    delivery_a = WebhookDelivery(webhook_id=webhook_a.id, event="ping", payload={})
+    db.add(delivery_a)
     await db.commit()
     ids = {
         "client_a": str(a.id),
@@ -378,6 +411,8 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "year": "2026",
         "job_a": str(job_a.id),
         "a_token_id": str(a_token.id),
+        "webhook_a": str(webhook_a.id),
+        "delivery_a": str(delivery_a.id),
         **{f"{name}_id": str(user.id) for name, user in people.items()},
     }
     clients = {
@@ -449,6 +484,8 @@ async def test_rejected_writes_change_nothing(world: World) -> None:
     assert ent.json()["name"] != "Mine now"
     tokens = (await world.clients["a_admin"].get("/api/v1/tokens")).json()["items"]
     assert [t["revoked_at"] for t in tokens] == [None]
+    hooks = (await world.clients["a_admin"].get("/api/v1/webhooks")).json()["items"]
+    assert [h["id"] for h in hooks] == [world.ids["webhook_a"]]
 
 
 def test_every_endpoint_is_probed(app: FastAPI) -> None:
