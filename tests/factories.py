@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.jobs import run_worker
 from app.kit.security import hash_password, hash_secret, new_secret
 from app.labeling.repository import open_dataset_slots
 from app.models import (
@@ -250,3 +251,15 @@ async def make_dataset(
     if status is DatasetStatus.READY and not gold:
         await open_dataset_slots(db, ds.id)
     return ds, items
+
+
+async def run_jobs(app: FastAPI) -> None:
+    """Work through every background job that is due with the app's worker setup, then return."""
+    await run_worker(
+        app.state.sessionmaker,
+        app.state.store,
+        app.state.server_secret,
+        concurrency=1,
+        install_signal_handlers=False,
+        wait=False,
+    )

@@ -18,7 +18,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.kit.jobs import run_worker
 from app.models import Enterprise, Role
 from tests.factories import browser_client, make_session_cookie, make_user
 
@@ -114,18 +113,6 @@ async def register(http: AsyncClient, url: str, *events: str) -> dict[str, Any]:
     assert r.status_code == 201, r.text
     created: dict[str, Any] = r.json()
     return created
-
-
-async def run_jobs(app: FastAPI) -> None:
-    """Work through every job that is due, then return."""
-    await run_worker(
-        app.state.sessionmaker,
-        app.state.store,
-        app.state.server_secret,
-        concurrency=1,
-        install_signal_handlers=False,
-        wait=False,
-    )
 
 
 async def waiting_jobs(db: AsyncSession) -> list[tuple[str, float]]:

@@ -25,13 +25,12 @@ from app.models import (
     Role,
 )
 from app.webhooks import events
-from tests.factories import make_dataset, make_enterprise, make_job
+from tests.factories import make_dataset, make_enterprise, make_job, run_jobs
 from tests.webhooks.conftest import (
     WEBHOOKS,
     Receiver,
     as_user,
     register,
-    run_jobs,
     verify,
     waiting_jobs,
 )

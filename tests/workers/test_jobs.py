@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.db import session_scope
-from app.kit.jobs import defer_job, run_worker
+from app.kit.jobs import defer_job
 from app.kit.security import hash_secret
 from app.models import ApiToken, Enterprise, EnterpriseKind, Role, Session, User
-from tests.factories import make_enterprise, make_user
+from tests.factories import make_enterprise, make_user, run_jobs
 
 REVOKE = "brigade.revoke_enterprise_credentials"
 PURGE = "brigade.purge_expired_sessions"
@@ -25,18 +25,6 @@ PURGE = "brigade.purge_expired_sessions"
 async def _queued(db: AsyncSession) -> list[tuple[str, str]]:
     rows = await db.execute(text("SELECT task_name, status FROM procrastinate_jobs ORDER BY id"))
     return [(r.task_name, r.status) for r in rows]
-
-
-async def _run_worker(app: FastAPI) -> None:
-    """Work through every queued job with the app's worker setup, then return."""
-    await run_worker(
-        app.state.sessionmaker,
-        app.state.store,
-        app.state.server_secret,
-        concurrency=1,
-        install_signal_handlers=False,
-        wait=False,
-    )
 
 
 async def _unfinished(db: AsyncSession) -> list[tuple[str, str]]:
@@ -118,11 +106,11 @@ async def test_worker_revokes_one_enterprises_credentials_and_is_idempotent(
     assert await _credentials_alive(db, gone) == (2, 2)
 
     await _defer(app, REVOKE, enterprise_id=str(gone.id))
-    await _run_worker(app)
+    await run_jobs(app)
     tokens_of_gone = select(ApiToken.revoked_at).where(ApiToken.enterprise_id == gone.id)
     revoked_at = set(await db.scalars(tokens_of_gone))
     await _defer(app, REVOKE, enterprise_id=str(gone.id))
-    await _run_worker(app)
+    await run_jobs(app)
 
     assert await _unfinished(db) == []
     assert await _credentials_alive(db, gone) == (0, 0)
@@ -145,7 +133,7 @@ async def test_purge_deletes_only_sessions_that_ended_over_a_week_ago(
     await db.commit()
 
     await _defer(app, PURGE, timestamp=int(now.timestamp()))
-    await _run_worker(app)
+    await run_jobs(app)
 
     assert await _unfinished(db) == []
     remaining = set(await db.scalars(select(Session.id)))
