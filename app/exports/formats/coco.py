@@ -1,0 +1,123 @@
+"""COCO object detection / instance segmentation JSON (docs/exports.md).
+
+Written in one pass: the header and the images array go straight to ``out`` while the
+annotations are spooled to a temporary file, appended after the images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import IO, Any, BinaryIO
+
+from app.exports.formats.base import (
+    WriteSummary,
+    copy_spool,
+    dumps,
+    image_size,
+    label_facts,
+    r3,
+    selected,
+    spool,
+)
+from app.exports.formats.shapes import Shape, known_shapes
+from app.exports.records import ExportItem, ExportJob
+
+
+def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bool) -> WriteSummary:
+    summary = WriteSummary()
+    categories = {name: i for i, name in enumerate(job.labels, start=1)}
+    out.write(dumps(_header(job, categories))[:-1] + b',"images":[')
+    annotations = _Annotations(categories, summary)
+    with spool() as spooled:
+        for item in selected(items, summary, raw=raw):
+            size = image_size(item, summary)
+            if size is None:
+                summary.skipped += 1
+                continue
+            summary.items += 1
+            image_id = summary.items
+            out.write(b"," if image_id > 1 else b"")
+            out.write(dumps(_image(image_id, item, size)))
+            for extra, answer in _answers(item, raw=raw):
+                found = known_shapes(item.item_id, answer, categories, summary)
+                annotations.add(spooled, image_id, found, extra)
+        out.write(b'],"annotations":[')
+        copy_spool(spooled, out)
+    out.write(b"]}")
+    return summary
+
+
+def _header(job: ExportJob, categories: Mapping[str, int]) -> dict[str, Any]:
+    made = job.exported_at or datetime.now(UTC)
+    return {
+        "info": {
+            "description": f"Brigade job {job.name} ({job.job_id})",
+            "version": "1.0",
+            "year": made.year,
+            "contributor": "Brigade",
+            "url": "",
+            "date_created": made.isoformat(),
+        },
+        "licenses": [],
+        "categories": [
+            {"id": i, "name": name, "supercategory": ""} for name, i in categories.items()
+        ],
+    }
+
+
+def _image(image_id: int, item: ExportItem, size: tuple[int, int]) -> dict[str, Any]:
+    image: dict[str, Any] = {
+        "id": image_id,
+        "file_name": item.file_name,
+        "width": size[0],
+        "height": size[1],
+        "item_id": item.item_id,
+        "dataset_id": item.dataset_id,
+        "source": item.source,
+        "state": item.state,
+        "confidence": item.confidence,
+        "agreement": item.agreement,
+    }
+    if item.url is not None:
+        image["coco_url"] = item.url
+    return image
+
+
+def _answers(
+    item: ExportItem, *, raw: bool
+) -> Iterator[tuple[dict[str, Any], Mapping[str, Any] | None]]:
+    """(extra annotation keys, answer) of the consensus and, in raw mode, of every label."""
+    consensus: dict[str, Any] = {"source": "consensus"} if raw else {}
+    if item.confidence is not None:
+        consensus["score"] = item.confidence
+    yield consensus, item.answer
+    if raw:
+        for label in item.labels:
+            yield {"source": "annotator", **label_facts(label)}, label.answer
+
+
+class _Annotations:
+    def __init__(self, categories: Mapping[str, int], summary: WriteSummary) -> None:
+        self.categories = categories
+        self.summary = summary
+        self.next_id = 1
+
+    def add(
+        self, spooled: IO[bytes], image_id: int, found: list[Shape], extra: Mapping[str, Any]
+    ) -> None:
+        for shape in found:
+            annotation = {
+                "id": self.next_id,
+                "image_id": image_id,
+                "category_id": self.categories[shape.label],
+                "bbox": [shape.x, shape.y, shape.w, shape.h],
+                "area": r3(shape.area),
+                "segmentation": [[c for point in shape.outline() for c in point]],
+                "iscrowd": 0,
+                **extra,
+            }
+            spooled.write(b"," if self.next_id > 1 else b"")
+            spooled.write(dumps(annotation))
+            self.next_id += 1
+            self.summary.annotations += 1
