@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import IO, BinaryIO
 
-from app.exports.formats.base import copy_spool, spool
+from app.exports.formats.base import spool
+from app.exports.formats.zipstream import ZipStream, ZipTime
 from app.exports.records import ExportItem, ExportJob
 
 MANIFEST_COLUMNS = (
@@ -31,7 +31,6 @@ MANIFEST_COLUMNS = (
     "seq",
     "source",
 )
-ZipTime = tuple[int, int, int, int, int, int]
 _EPOCH: ZipTime = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 
@@ -49,16 +48,13 @@ def csv_line(values: tuple[object, ...] | list[object]) -> bytes:
 
 
 class ImageArchive:
-    def __init__(
-        self, zf: zipfile.ZipFile, when: ZipTime, listing: IO[bytes], manifest: IO[bytes]
-    ) -> None:
+    def __init__(self, zf: ZipStream, listing: IO[bytes], manifest: IO[bytes]) -> None:
         self._zip = zf
-        self._when = when
         self._listing = listing
         self._manifest = manifest
 
     def entry(self, name: str, data: bytes) -> None:
-        self._zip.writestr(self._info(name), data)
+        self._zip.write(name, data)
 
     def image(self, item: ExportItem, listed: str) -> None:
         """Record an image written to the archive: its manifest row and its line in the list."""
@@ -79,31 +75,17 @@ class ImageArchive:
         )
         self._listing.write(listed.encode() + b"\n")
 
-    def copy(self, name: str, spooled: IO[bytes]) -> None:
-        with self._zip.open(self._info(name), "w", force_zip64=True) as dst:
-            copy_spool(spooled, dst)
-
-    def _info(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=self._when)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16  # rw-r--r-- when unzipped
-        return info
-
 
 @contextmanager
 def image_archive(job: ExportJob, out: BinaryIO, listing_name: str) -> Iterator[ImageArchive]:
     """A zip on ``out``; the list (``listing_name``) and ``manifest.csv`` are added on exit."""
-    when = _zip_time(job.exported_at)
-    with (
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf,
-        spool() as listing,
-        spool() as manifest,
-    ):
-        archive = ImageArchive(zf, when, listing, manifest)
+    with spool() as directory, spool() as listing, spool() as manifest:
+        zf = ZipStream(out, _zip_time(job.exported_at), directory)
         manifest.write(csv_line(list(MANIFEST_COLUMNS)))
-        yield archive
-        archive.copy(listing_name, listing)
-        archive.copy("manifest.csv", manifest)
+        yield ImageArchive(zf, listing, manifest)
+        zf.write_file(listing_name, listing)
+        zf.write_file("manifest.csv", manifest)
+        zf.close()
 
 
 def _zip_time(when: datetime | None) -> ZipTime:
