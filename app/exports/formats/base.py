@@ -89,12 +89,17 @@ def selected(
             summary.skipped += 1
 
 
-def image_size(item: ExportItem, summary: WriteSummary) -> tuple[int, int] | None:
-    """The image's (width, height), or None with a warning when the item has none."""
-    if item.width is None or item.height is None or item.width <= 0 or item.height <= 0:
-        summary.warn(f"item {item.item_id}: the image size is unknown; left out")
-        return None
-    return item.width, item.height
+def sized_images(
+    items: Iterable[ExportItem], summary: WriteSummary, *, raw: bool
+) -> Iterator[tuple[ExportItem, tuple[int, int]]]:
+    """The selected images with their (width, height); those of unknown size are left out, with
+    a warning (the image formats need the size)."""
+    for item in selected(items, summary, raw=raw):
+        if item.width is None or item.height is None or item.width <= 0 or item.height <= 0:
+            summary.warn(f"item {item.item_id}: the image size is unknown; left out")
+            summary.skipped += 1
+            continue
+        yield item, (item.width, item.height)
 
 
 def consensus_only(name: str, raw: bool) -> None:

@@ -14,10 +14,9 @@ from app.exports.formats.base import (
     WriteSummary,
     copy_spool,
     dumps,
-    image_size,
     label_facts,
     r3,
-    selected,
+    sized_images,
     spool,
 )
 from app.exports.formats.shapes import Shape, known_shapes
@@ -30,11 +29,7 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
     out.write(dumps(_header(job, categories))[:-1] + b',"images":[')
     annotations = _Annotations(categories, summary)
     with spool() as spooled:
-        for item in selected(items, summary, raw=raw):
-            size = image_size(item, summary)
-            if size is None:
-                summary.skipped += 1
-                continue
+        for item, size in sized_images(items, summary, raw=raw):
             summary.items += 1
             image_id = summary.items
             out.write(b"," if image_id > 1 else b"")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from app.exports.formats.archive import image_archive, stem
-from app.exports.formats.base import WriteSummary, consensus_only, image_size, selected
+from app.exports.formats.base import WriteSummary, consensus_only, sized_images
 from app.exports.formats.shapes import Shape, known_shapes
 from app.exports.records import ExportItem, ExportJob
 
@@ -26,11 +26,7 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
     summary = WriteSummary()
     known = set(job.labels)
     with image_archive(job, out, "ImageSets/Main/default.txt") as archive:
-        for item in selected(items, summary, raw=raw):
-            size = image_size(item, summary)
-            if size is None:
-                summary.skipped += 1
-                continue
+        for item, size in sized_images(items, summary, raw=raw):
             boxes = known_shapes(item.item_id, item.answer, known, summary)
             document = annotation(job, item, size, boxes)
             archive.entry(f"Annotations/{stem(item.file_name)}.xml", document)

@@ -18,8 +18,7 @@ from app.exports.formats.archive import image_archive, stem
 from app.exports.formats.base import (
     WriteSummary,
     consensus_only,
-    image_size,
-    selected,
+    sized_images,
 )
 from app.exports.formats.shapes import Shape, known_shapes
 from app.exports.records import ExportItem, ExportJob
@@ -32,11 +31,7 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
     with image_archive(job, out, "images.txt") as archive:
         archive.entry("data.yaml", data_yaml(job).encode())
         archive.entry("classes.txt", "".join(f"{name}\n" for name in job.labels).encode())
-        for item in selected(items, summary, raw=raw):
-            size = image_size(item, summary)
-            if size is None:
-                summary.skipped += 1
-                continue
+        for item, size in sized_images(items, summary, raw=raw):
             found = known_shapes(item.item_id, item.answer, classes, summary)
             lines = [line(classes[shape.label], shape, size) for shape in found]
             # An image with no shapes keeps its (empty) file: it is a negative, not a gap.

@@ -93,11 +93,47 @@ class ZipStream:
     def _local(self, name: str, crc: int, packed: int, size: int, zip64: bool) -> bytes:
         encoded, flags = _name(name)
         extra = struct.pack("<HHQQ", 1, 16, size, packed) if zip64 else b""
+        version = 45 if zip64 else 20
+        header = self._common(version, flags, crc, packed, size, zip64, encoded, extra)
+        return struct.pack("<I", 0x04034B50) + header + encoded + extra
+
+    def _record(
+        self, name: str, crc: int, packed: int, size: int, offset: int, zip64: bool
+    ) -> None:
+        encoded, flags = _name(name)
+        far = offset >= _BIG_OFFSET
+        wide = [size, packed] if zip64 else []  # ZIP64 extra: the fields marked 0xFFFFFFFF
+        if far:
+            wide.append(offset)
+        extra = struct.pack(f"<HH{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
+        version = 45 if wide else 20
+        header = self._common(version, flags, crc, packed, size, zip64, encoded, extra)
+        self._directory.write(
+            struct.pack("<IH", 0x02014B50, 3 << 8 | version)  # made by Unix: mode bits count
+            + header
+            # comment length, disk, internal attributes, external ones, local header's offset
+            + struct.pack("<HHHII", 0, 0, 0, _UNIX_FILE, _MARK32 if far else offset)
+            + encoded
+            + extra
+        )
+        self._count += 1
+
+    def _common(
+        self,
+        version: int,
+        flags: int,
+        crc: int,
+        packed: int,
+        size: int,
+        zip64: bool,
+        encoded: bytes,
+        extra: bytes,
+    ) -> bytes:
+        """The fields local and central headers share, from the version needed on."""
         sizes = (_MARK32, _MARK32) if zip64 else (packed, size)
-        header = struct.pack(
-            "<IHHHHHIIIHH",
-            0x04034B50,
-            45 if zip64 else 20,
+        return struct.pack(
+            "<HHHHHIIIHH",
+            version,
             flags,
             _DEFLATED,
             self._dos_time,
@@ -107,42 +143,6 @@ class ZipStream:
             len(encoded),
             len(extra),
         )
-        return header + encoded + extra
-
-    def _record(
-        self, name: str, crc: int, packed: int, size: int, offset: int, zip64: bool
-    ) -> None:
-        encoded, flags = _name(name)
-        wide = [size, packed] if zip64 else []  # ZIP64 extra: the fields marked 0xFFFFFFFF
-        if offset >= _BIG_OFFSET:
-            wide.append(offset)
-        extra = struct.pack(f"<HH{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
-        fields = (_MARK32, _MARK32) if zip64 else (packed, size)
-        version = 45 if wide else 20
-        self._directory.write(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                3 << 8 | version,  # made by Unix, so that the mode bits below are read
-                version,
-                flags,
-                _DEFLATED,
-                self._dos_time,
-                self._dos_date,
-                crc,
-                *fields,
-                len(encoded),
-                len(extra),
-                0,
-                0,
-                0,
-                _UNIX_FILE,
-                _MARK32 if offset >= _BIG_OFFSET else offset,
-            )
-            + encoded
-            + extra
-        )
-        self._count += 1
 
 
 def _name(name: str) -> tuple[bytes, int]:

@@ -109,6 +109,14 @@ def text_item(
     )
 
 
+def boxes(*found: tuple[str, float, float, float, float]) -> dict[str, Any]:
+    return {"boxes": [{"label": n, "x": x, "y": y, "w": w, "h": h} for n, x, y, w, h in found]}
+
+
+def polygons(*found: tuple[str, list[list[float]]]) -> dict[str, Any]:
+    return {"polygons": [{"label": n, "points": p} for n, p in found]}
+
+
 def spans(text: str, *found: tuple[str, str]) -> dict[str, Any]:
     """A spans answer from (covered text, label) pairs, each found left to right in ``text``."""
     out, position = [], 0

@@ -12,17 +12,9 @@ import pytest
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from tests.exports.formats.records import export_job, image_item, label, run, save
+from tests.exports.formats.records import boxes, export_job, image_item, label, polygons, run, save
 
 LABELS = ("car", "person", "traffic light")
-
-
-def boxes(*found: tuple[str, float, float, float, float]) -> dict[str, Any]:
-    return {"boxes": [{"label": n, "x": x, "y": y, "w": w, "h": h} for n, x, y, w, h in found]}
-
-
-def polygons(*found: tuple[str, list[list[float]]]) -> dict[str, Any]:
-    return {"polygons": [{"label": n, "points": p} for n, p in found]}
 
 
 BOX_ITEMS = [

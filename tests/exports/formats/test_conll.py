@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-import pytest
 from spacy.tokens import Doc
 from spacy.training.converters.conll_ner_to_docs import conll_ner_to_docs
 
@@ -145,8 +144,3 @@ def test_spacy_reads_the_file_as_conll_2003() -> None:
     ]
     assert list(docs[1].ents) == []
     assert (summary.items, summary.skipped) == (2, 2)
-
-
-def test_conll_has_no_raw_mode() -> None:
-    with pytest.raises(ValueError, match="one answer per item"):
-        run("conll", export_job("text_spans", LABELS), [], raw=True)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
 
 import pytest
 
-from tests.exports.formats.records import export_job, image_item, run, zip_entries
+from tests.exports.formats.records import boxes, export_job, image_item, run, zip_entries
 
 LABELS = ("car", "person & dog", "<sign>")
-
-
-def boxes(*found: tuple[str, float, float, float, float]) -> dict[str, Any]:
-    return {"boxes": [{"label": n, "x": x, "y": y, "w": w, "h": h} for n, x, y, w, h in found]}
 
 
 ITEMS = [
@@ -77,8 +72,3 @@ def test_a_box_at_the_far_corner_stays_inside_the_image() -> None:
     data, _ = run("voc", export_job("image_boxes", LABELS), ITEMS)
     _, found = objects(zip_entries(data)["Annotations/2.xml"])
     assert found == [("car", [640, 480, 640, 480])]
-
-
-def test_voc_has_no_raw_mode() -> None:
-    with pytest.raises(ValueError, match="one answer per item"):
-        run("voc", export_job("image_boxes", LABELS), ITEMS, raw=True)

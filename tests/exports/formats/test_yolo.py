@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
 import yaml
 
-from tests.exports.formats.records import export_job, image_item, run, zip_entries
+from tests.exports.formats.records import boxes, export_job, image_item, run, zip_entries
 
 LABELS = ("car", "person", 'sign: "stop"', "路牌 #1")
-
-
-def boxes(*found: tuple[str, float, float, float, float]) -> dict[str, Any]:
-    return {"boxes": [{"label": n, "x": x, "y": y, "w": w, "h": h} for n, x, y, w, h in found]}
 
 
 ITEMS = [
@@ -100,8 +95,3 @@ def test_manifest_tells_where_to_fetch_each_image() -> None:
     assert [r["file_name"] for r in rows] == ["11.jpg", "12.jpg", "13.png"]
     assert rows[0]["url"] == "https://store.example/objects/11.jpg"
     assert (rows[1]["width"], rows[1]["height"], rows[1]["item_id"]) == ("1920", "1080", "12")
-
-
-def test_yolo_has_no_raw_mode() -> None:
-    with pytest.raises(ValueError, match="one answer per item"):
-        run("yolo", export_job("image_boxes", LABELS), ITEMS, raw=True)
