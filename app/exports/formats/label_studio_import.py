@@ -152,40 +152,9 @@ class _TaskParser:
         data = task.get("data", task)
         value = self._value(data, problems)
         context = _Context(self, value, problems)
-        annotations, cancelled = [], 0
         listed = task.get("annotations", task.get("completions", [])) or []
-        for i, annotation in enumerate(_objects(listed, "annotations", problems)):
-            if annotation.get("was_cancelled") or annotation.get("skipped"):
-                cancelled += 1
-                continue
-            answer = context.answer(annotation, f"annotations[{i}]")
-            completed_by = annotation.get("completed_by")
-            if isinstance(completed_by, dict):
-                completed_by = completed_by.get("email", completed_by.get("id"))
-            annotations.append(
-                ImportedAnswer(
-                    answer,
-                    _ref(annotation.get("id")),
-                    None if completed_by is None else str(completed_by),
-                    None,
-                    _number(annotation.get("lead_time")),
-                    _str(annotation.get("created_at")),
-                )
-            )
-        predictions = []
-        for i, prediction in enumerate(_objects(task.get("predictions"), "predictions", problems)):
-            answer = context.answer(prediction, f"predictions[{i}]")
-            model = prediction.get("model_version")
-            predictions.append(
-                ImportedAnswer(
-                    answer,
-                    _ref(prediction.get("id")),
-                    None if model is None else str(model),
-                    _number(prediction.get("score")),
-                    None,
-                    _str(prediction.get("created_at")),
-                )
-            )
+        annotations, cancelled = context.annotations(listed)
+        predictions = context.predictions(task.get("predictions"))
         if problems:
             return TaskProblem(index, task_id, tuple(problems))
         meta = task.get("meta")
@@ -197,8 +166,8 @@ class _TaskParser:
             image=value if self.data_kind == "image" else None,
             width=context.size[0] if context.size else None,
             height=context.size[1] if context.size else None,
-            annotations=tuple(annotations),
-            predictions=tuple(predictions),
+            annotations=annotations,
+            predictions=predictions,
             cancelled=cancelled,
             data=data if isinstance(data, dict) else {},
             meta=meta if isinstance(meta, dict) else {},
@@ -251,6 +220,49 @@ class _Context:
         self.value = value
         self.problems = problems
         self.size: tuple[int, int] | None = None
+
+    def annotations(self, listed: object) -> tuple[tuple[ImportedAnswer, ...], int]:
+        """The annotations' answers, and how many were cancelled (skipped, not imported)."""
+        found, cancelled = [], 0
+        for i, annotation in enumerate(_objects(listed, "annotations", self.problems)):
+            if annotation.get("was_cancelled") or annotation.get("skipped"):
+                cancelled += 1
+                continue
+            author = annotation.get("completed_by")
+            if isinstance(author, dict):
+                author = author.get("email", author.get("id"))
+            lead_time = _number(annotation.get("lead_time"))
+            found.append(self._imported(annotation, f"annotations[{i}]", author, None, lead_time))
+        return tuple(found), cancelled
+
+    def predictions(self, listed: object) -> tuple[ImportedAnswer, ...]:
+        return tuple(
+            self._imported(
+                prediction,
+                f"predictions[{i}]",
+                prediction.get("model_version"),
+                _number(prediction.get("score")),
+                None,
+            )
+            for i, prediction in enumerate(_objects(listed, "predictions", self.problems))
+        )
+
+    def _imported(
+        self,
+        holder: dict[str, Any],
+        path: str,
+        author: object,
+        score: float | None,
+        lead_time: float | None,
+    ) -> ImportedAnswer:
+        return ImportedAnswer(
+            answer=self.answer(holder, path),
+            ref=_ref(holder.get("id")),
+            author=None if author is None else str(author),
+            score=score,
+            lead_time=lead_time,
+            created_at=_str(holder.get("created_at")),
+        )
 
     def answer(self, holder: dict[str, Any], path: str) -> dict[str, Any]:
         results = list(_objects(holder.get("result"), f"{path}.result", self.problems))
