@@ -24,6 +24,8 @@ from app.config import Settings, get_settings
 from app.datasets.endpoints import router as datasets_router
 from app.enterprises.endpoints import router as enterprises_router
 from app.errors import ErrorResponse, MethodNotAllowed, NotFound, install_error_handlers
+from app.exports.endpoints import router as exports_router
+from app.imports.endpoints import router as imports_router
 from app.ingest.images import shutdown_pool
 from app.jobs.endpoints import router as jobs_router
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
@@ -73,7 +75,9 @@ def api_router() -> APIRouter:
         jobs_router,
         quality_router,
         stats_router,
+        exports_router,
         datasets_router,
+        imports_router,
         audit_router,
         webhooks_router,
         storage_router,

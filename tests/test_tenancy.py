@@ -26,6 +26,8 @@ from app.models import (
     DataKind,
     Dataset,
     EnterpriseKind,
+    Export,
+    ExportLabels,
     Item,
     JobStatus,
     Role,
@@ -53,6 +55,7 @@ UNSCOPED = {
     ("POST", "/api/v1/tokens"): "creates in the caller's own enterprise only",
     ("GET", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
     ("POST", "/api/v1/uploads"): "mints an upload URL under the caller's own enterprise prefix",
+    ("GET", "/api/v1/exports/formats"): "the list of export formats: no tenant data",
     ("PUT", "/api/v1/storage/objects/{key}"): "signed URL is the credential (tests/storage)",
     ("POST", "/api/v1/labeling/next"): "serves jobs admitting the caller's vendor (tests/labeling)",
     ("GET", "/api/v1/labeling/standing"): "the caller's own standing only (tests/quality)",
@@ -231,6 +234,23 @@ PROBES = [
     Probe(
         "PATCH", "/api/v1/datasets/{dataset_a}/items/{item_a}", "a_member", 200, {"excluded": False}
     ),
+    # Exports: the job's client (people and tokens) and the park; vendors never.
+    Probe("POST", "/api/v1/jobs/{job_a}/exports", "b_member", 404, {"format": "jsonl"}),
+    Probe("POST", "/api/v1/jobs/{job_a}/exports", "v1_admin", 403, {"format": "jsonl"}),
+    Probe("POST", "/api/v1/jobs/{job_a}/exports", "a_token", 202, {"format": "jsonl"}),
+    Probe("GET", "/api/v1/jobs/{job_a}/exports", "b_admin", 404),
+    Probe("GET", "/api/v1/jobs/{job_a}/exports", "v1_qa", 403),
+    Probe("GET", "/api/v1/exports/{export_a}", "b_member", 404),
+    Probe("GET", "/api/v1/exports/{export_a}", "v1_admin", 403),
+    Probe("GET", "/api/v1/exports/{export_a}", "park", 200),
+    Probe("GET", "/api/v1/exports/{export_a}", "a_member", 200),
+    Probe("GET", "/api/v1/exports/{export_a}/download", "b_token", 404),
+    Probe("GET", "/api/v1/exports/{export_a}/download", "a_member", 409),  # not written yet
+    # Label Studio imports: into the client's own jobs only (A's member gets as far as reading
+    # the file, which is not a task list).
+    Probe("POST", "/api/v1/jobs/{job_a}/imports/label-studio", "b_member", 404, {}, files=True),
+    Probe("POST", "/api/v1/jobs/{job_a}/imports/label-studio", "v1_admin", 403, {}, files=True),
+    Probe("POST", "/api/v1/jobs/{job_a}/imports/label-studio", "a_member", 422, {}, files=True),
     # Users of A: not visible to B, not changeable, no password reset.
     Probe("GET", "/api/v1/users/{a_member_id}", "b_admin", 404),
     Probe("GET", "/api/v1/users/{a_member_id}", "v1_admin", 404),
@@ -399,6 +419,8 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
     await db.flush()
     delivery_a = WebhookDelivery(webhook_id=webhook_a.id, event="ping", payload={})
     db.add(delivery_a)
+    export_a = Export(job_id=job_a.id, format="jsonl", labels=ExportLabels.CONSENSUS)
+    db.add(export_a)
     await db.commit()
     ids = {
         "client_a": str(a.id),
@@ -413,6 +435,7 @@ async def world(app: FastAPI, db: AsyncSession) -> Any:
         "a_token_id": str(a_token.id),
         "webhook_a": str(webhook_a.id),
         "delivery_a": str(delivery_a.id),
+        "export_a": str(export_a.id),
         **{f"{name}_id": str(user.id) for name, user in people.items()},
     }
     clients = {

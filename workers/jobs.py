@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth import repository as auth_repo
 from app.config import get_settings
+from app.exports import pipeline as export_pipeline
 from app.ingest import service as ingest
 from app.kit.db import session_scope
 from app.kit.jobs import SECRET_KEY, SESSIONMAKER_KEY, STORE_KEY, queue_app
@@ -158,3 +159,28 @@ async def deliver_webhook(context: procrastinate.JobContext, delivery_id: str) -
         settings,
         final=attempt >= settings.max_attempts,
     )
+
+
+EXPORT_ATTEMPTS = 3
+
+
+@queue_app.task(
+    name="brigade.export",
+    queue="exports",
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=EXPORT_ATTEMPTS - 1, wait=5),
+)
+async def export(context: procrastinate.JobContext, export_id: str) -> None:
+    """Write one export's file; a retry starts it again, the last failure is recorded."""
+    maker = _maker(context)
+    store = context.additional_context[STORE_KEY]
+    try:
+        await export_pipeline.run(maker, store, uuid.UUID(export_id))
+    except Exception as exc:
+        attempt = (context.job.attempts or 0) + 1
+        log.exception("export_failed", export_id=export_id, attempt=attempt)
+        final = attempt >= EXPORT_ATTEMPTS
+        await export_pipeline.failed_attempt(
+            maker, uuid.UUID(export_id), f"{type(exc).__name__}: {exc}", final=final
+        )
+        raise

@@ -44,9 +44,14 @@ class ExportLabel:
     annotator_id: str
     vendor_id: str
     answer: Mapping[str, Any]
-    status: str  # pending / accepted / rejected
+    status: str  # pending / accepted / rejected; "imported" for labels made elsewhere
     submitted_at: datetime
     active_ms: int
+    # Where it was made: by an annotator here ("brigade"), or brought in from another tool as
+    # an annotation or a model's prediction (then ``annotator_id`` is that tool's author, if
+    # known, ``vendor_id`` empty, and ``score`` the prediction's).
+    origin: Literal["brigade", "annotation", "prediction"] = "brigade"
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

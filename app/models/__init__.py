@@ -15,6 +15,7 @@ from app.models.enums import (
     Role,
 )
 from app.models.exports import Export
+from app.models.imports import ImportedLabel
 from app.models.ingest import Dataset, GoldAnswer, IngestRejection, Item, Task
 from app.models.jobs import JobVendor, LabelingJob
 from app.models.labeling import (
@@ -58,6 +59,7 @@ __all__ = [
     "ExportLabels",
     "ExportStatus",
     "GoldAnswer",
+    "ImportedLabel",
     "IngestRejection",
     "Item",
     "ItemConsensus",

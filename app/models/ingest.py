@@ -141,6 +141,11 @@ class Item(Base):
     excluded: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+    # Labeled before it came here (annotations imported from Label Studio): its answer is
+    # the imported one, and it gets no labeling slots.
+    prelabeled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = created_at()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator, AsyncIterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +101,13 @@ class ObjectStore(ABC):
         """A URL that lets anyone holding it GET this one object until it expires.
 
         ``filename`` makes the response an attachment with that name."""
+
+    async def presigned_get_urls(
+        self, keys: Sequence[str], ttl_seconds: int | None = None
+    ) -> list[str]:
+        """GET URLs for many objects at once (an export signs one per image): one await per
+        batch instead of one per key. Signing is local computation in every backend."""
+        return [await self.presigned_get_url(key, ttl_seconds) for key in keys]
 
     @abstractmethod
     async def presigned_put_url(self, key: str, ttl_seconds: int | None = None) -> str:

@@ -35,6 +35,8 @@ def validate_key(key: str) -> str:
 
 
 def _key_problem(key: str) -> str | None:
+    if _CONTENT_KEY.fullmatch(key):  # the common case (every image), valid by its shape
+        return None
     if not key:
         return "it is empty"
     if len(key) > MAX_KEY_LENGTH:

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -168,6 +168,14 @@ class LocalObjectStore(ObjectStore):
         if filename is not None:
             content_disposition(filename)  # validates now rather than at download time
         return self.signer.url("GET", key, resolve_ttl(ttl_seconds, self._default_ttl), filename)
+
+    async def presigned_get_urls(
+        self, keys: Sequence[str], ttl_seconds: int | None = None
+    ) -> list[str]:
+        ttl = resolve_ttl(ttl_seconds, self._default_ttl)
+        for key in keys:
+            validate_key(key)
+        return [self.signer.url("GET", key, ttl) for key in keys]
 
     async def presigned_put_url(self, key: str, ttl_seconds: int | None = None) -> str:
         validate_key(key)

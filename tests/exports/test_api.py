@@ -1,0 +1,137 @@
+"""Export requests end to end: asked through the API, written by a real worker into object
+storage, downloaded through the link, and only by the job's client (and the park)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import EnterpriseKind, Role
+from app.quality.sweep import sweep
+from tests.factories import (
+    browser_client,
+    make_enterprise,
+    make_session_cookie,
+    make_user,
+    run_jobs,
+)
+from tests.labeling.conftest import Park
+
+POS, NEG = {"label": "positive"}, {"label": "negative"}
+
+
+async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
+    user = await make_user(db, enterprise, role)
+    cookie = await make_session_cookie(db, user)
+    await db.commit()
+    return browser_client(park.app, cookie)
+
+
+async def _label_everything(park: Park, db: AsyncSession) -> None:
+    """Three annotators: two say positive, one negative, on every item."""
+    people = [await park.annotator(db) for _ in range(3)]
+    for a, answer in zip(people, (POS, POS, NEG), strict=True):
+        while (assignment := await a.next_assignment()) is not None:
+            assert (await a.submit(assignment, answer)).status_code == 200
+    await sweep(park.app.state.sessionmaker)
+
+
+async def _export(http: AsyncClient, app: FastAPI, job_id: Any, **body: Any) -> dict[str, Any]:
+    r = await http.post(f"/api/v1/jobs/{job_id}/exports", json=body)
+    assert r.status_code == 202, r.text
+    queued = r.json()
+    assert queued["status"] == "queued"
+    assert queued["download_url"] is None
+    await run_jobs(app)
+    r = await http.get(f"/api/v1/exports/{queued['id']}")
+    assert r.status_code == 200, r.text
+    done: dict[str, Any] = r.json()
+    assert done["status"] == "done", done
+    return done
+
+
+async def _download(http: AsyncClient, export: dict[str, Any]) -> bytes:
+    r = await http.get(f"/api/v1/exports/{export['id']}/download")
+    assert r.status_code == 307
+    got = await http.get(r.headers["location"])
+    assert got.status_code == 200, got.text
+    assert len(got.content) == export["size_bytes"]
+    return got.content
+
+
+async def test_a_client_exports_the_consensus_and_downloads_it(
+    park: Park, db: AsyncSession
+) -> None:
+    await _label_everything(park, db)
+    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    export = await _export(member, park.app, park.job.id, format="jsonl")
+    assert export["items_written"] == 6
+    assert export["labels_written"] == 0
+    assert export["file_name"].endswith(".jsonl")
+    lines = [orjson.loads(x) for x in (await _download(member, export)).splitlines()]
+    texts = {r[0]: r[1] for r in await db.execute(text("SELECT id, text FROM items"))}
+    assert len(lines) == 6
+    for line in lines:
+        assert line["text"] == texts[line["item_id"]]
+        assert line["answer"] == POS
+        assert line["state"] == "decided"
+    # Raw: every annotator's label beside the consensus; only accepted ones when asked.
+    raw = await _export(member, park.app, park.job.id, format="jsonl", labels="raw")
+    assert (raw["items_written"], raw["labels_written"]) == (6, 18)
+    accepted = await _export(
+        member, park.app, park.job.id, format="jsonl", labels="raw", only_accepted=True
+    )
+    assert accepted["labels_written"] == 12
+    body = await _download(member, accepted)
+    for line in (orjson.loads(x) for x in body.splitlines()):
+        assert {label["answer"]["label"] for label in line["labels"]} == {"positive"}
+    listed = (await member.get(f"/api/v1/jobs/{park.job.id}/exports")).json()
+    assert [e["id"] for e in listed["items"]] == [accepted["id"], raw["id"], export["id"]]
+    await member.aclose()
+
+
+async def test_formats_must_fit_the_job(park: Park, db: AsyncSession) -> None:
+    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    r = await member.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "coco"})
+    assert r.status_code == 422
+    assert "text_csv" in r.text  # what fits a text classification job instead
+    r = await member.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "pdf"})
+    assert r.status_code == 422
+    r = await member.post(
+        f"/api/v1/jobs/{park.job.id}/exports",
+        json={"format": "jsonl", "submitted_from": "2026-11-01T00:00:00"},
+    )
+    assert r.status_code == 422
+    assert "time zone" in r.text
+    formats = (await member.get("/api/v1/exports/formats")).json()
+    assert {"jsonl", "coco", "yolo", "voc", "conll", "label_studio"} <= {f["name"] for f in formats}
+    await member.aclose()
+
+
+async def test_only_the_client_and_the_park_export(park: Park, db: AsyncSession) -> None:
+    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    r = await member.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
+    assert r.status_code == 202
+    export_id = r.json()["id"]
+    # Not done yet: no file to download.
+    assert (await member.get(f"/api/v1/exports/{export_id}/download")).status_code == 409
+    vendor_admin = await _as(park, db, park.vendor, Role.ENTERPRISE_ADMIN)
+    r = await vendor_admin.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
+    assert r.status_code == 403
+    assert (await vendor_admin.get(f"/api/v1/exports/{export_id}")).status_code == 403
+    other = await _as(
+        park, db, await make_enterprise(db, EnterpriseKind.CLIENT), Role.CLIENT_MEMBER
+    )
+    assert (await other.get(f"/api/v1/exports/{export_id}")).status_code == 404
+    r = await other.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
+    assert r.status_code == 404
+    operator = await make_enterprise(db, EnterpriseKind.PARK_OPERATOR)
+    admin = await _as(park, db, operator, Role.PARK_ADMIN)
+    assert (await admin.get(f"/api/v1/exports/{export_id}")).status_code == 200
+    for http in (member, vendor_admin, other, admin):
+        await http.aclose()

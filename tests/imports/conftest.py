@@ -1,0 +1,5 @@
+"""The labeling fixtures (a running job, annotators) serve the import tests too."""
+
+from tests.labeling.conftest import park
+
+__all__ = ["park"]
