@@ -130,7 +130,8 @@ def consensus_facts(item: ExportItem) -> dict[str, Any]:
 
 
 def label_facts(label: ExportLabel) -> dict[str, Any]:
-    """One annotator's label without its answer."""
+    """One label without its answer: an annotator's here, or one imported from another tool
+    (``origin`` annotation or prediction, with the prediction's ``score``)."""
     return {
         "label_id": label.label_id,
         "annotator_id": label.annotator_id,
@@ -138,6 +139,8 @@ def label_facts(label: ExportLabel) -> dict[str, Any]:
         "status": label.status,
         "submitted_at": label.submitted_at,
         "active_ms": label.active_ms,
+        "origin": label.origin,
+        "score": label.score,
     }
 
 

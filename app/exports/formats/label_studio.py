@@ -61,9 +61,16 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
             consensus = results(job, item, item.answer, summary)
         if raw:
             for label in item.labels:
+                found = results(job, item, label.answer, summary)
+                if label.origin == "prediction":  # imported from a model: one again
+                    model = label.annotator_id or "imported"
+                    predictions.append(
+                        {"model_version": model, "score": label.score, "result": found}
+                    )
+                    continue
                 annotations.append(
                     {
-                        **_annotation(results(job, item, label.answer, summary)),
+                        **_annotation(found),
                         "created_at": label.submitted_at,
                         "lead_time": label.active_ms / 1000,
                         "brigade": label_facts(label),

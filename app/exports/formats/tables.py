@@ -29,7 +29,16 @@ from app.exports.records import ExportItem, ExportJob
 _IMAGE_COLUMNS = ("file_name", "url", "object_key", "item_id", "dataset_id", "seq", "source")
 _TEXT_COLUMNS = ("item_id", "dataset_id", "seq", "source", "text")
 _CONSENSUS_COLUMNS = ("confidence", "agreement", "state", "review_action")
-_RAW_COLUMNS = ("label_id", "annotator_id", "vendor_id", "status", "submitted_at", "active_ms")
+_RAW_COLUMNS = (
+    "label_id",
+    "annotator_id",
+    "vendor_id",
+    "status",
+    "submitted_at",
+    "active_ms",
+    "origin",
+    "score",
+)
 
 
 def write_image_csv(

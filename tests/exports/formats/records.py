@@ -36,7 +36,13 @@ def export_job(
 
 
 def label(
-    label_id: int, answer: Mapping[str, Any], *, annotator: str = "ann-1", status: str = "accepted"
+    label_id: int,
+    answer: Mapping[str, Any],
+    *,
+    annotator: str = "ann-1",
+    status: str = "accepted",
+    origin: Literal["brigade", "annotation", "prediction"] = "brigade",
+    score: float | None = None,
 ) -> ExportLabel:
     return ExportLabel(
         label_id=label_id,
@@ -46,6 +52,8 @@ def label(
         status=status,
         submitted_at=WHEN,
         active_ms=12_345,
+        origin=origin,
+        score=score,
     )
 
 

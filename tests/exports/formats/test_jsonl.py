@@ -58,6 +58,8 @@ def test_raw_lines_add_every_label() -> None:
             "status": "accepted",
             "submitted_at": "2026-11-20T09:30:00+00:00",
             "active_ms": 12345,
+            "origin": "brigade",
+            "score": None,
             "answer": spans,
         },
         {
@@ -67,6 +69,8 @@ def test_raw_lines_add_every_label() -> None:
             "status": "rejected",
             "submitted_at": "2026-11-20T09:30:00+00:00",
             "active_ms": 12345,
+            "origin": "brigade",
+            "score": None,
             "answer": {"spans": []},
         },
     ]

@@ -189,13 +189,20 @@ def test_our_export_reads_back_label_for_label(
     assert item.answer is not None
     other = item.answer  # a second annotator who agreed, and one with a different answer
     different = {"labels": []} if multi else dict(item.answer)
-    with_labels = replace(item, labels=(label(1, other), label(2, different, annotator="ann-2")))
+    model = label(3, other, annotator="yolo-v8", status="imported", origin="prediction", score=0.5)
+    with_labels = replace(
+        item, labels=(label(1, other), label(2, different, annotator="ann-2"), model)
+    )
     job = export_job(kind, labels, multi=multi)
 
     data, _ = run("label_studio", job, [with_labels], raw=True)
     (task,) = only(read(data, kind, labels, multi=multi))
     assert [a.answer for a in task.annotations] == [other, different]
-    assert [p.answer for p in task.predictions] == [item.answer]
+    # an imported prediction goes back as one, before the consensus
+    assert [(p.answer, p.author, p.score) for p in task.predictions] == [
+        (other, "yolo-v8", 0.5),
+        (item.answer, "brigade-consensus", 0.875 if item.kind == "image" else 0.9),
+    ]
 
     # and once more through the writer, in consensus mode this time
     data, _ = run("label_studio", job, [item])
