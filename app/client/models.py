@@ -164,7 +164,7 @@ class Export(Tracked):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    download_url: str | None
+    download_url: str | None = None
     """When done: a link to the file, valid for an hour (``download_export`` gets a fresh one)."""
 
 
