@@ -107,3 +107,29 @@ async def test_a_failed_ingest_exits_3(
 
     assert result.exit_code == 3, result.output
     assert "failed to ingest" in result.stderr
+
+
+@pytest.mark.usefixtures("worker")
+async def test_export_waits_and_downloads_the_file(
+    bridge: AppBridge, customer: Customer, vendor: Enterprise, tmp_path: Path
+) -> None:
+    job_id = await make_job(bridge, customer, vendor)
+    texts = tmp_path / "reviews.txt"
+    texts.write_text("好评\n差评\n")
+    upload = await brigade(bridge, customer, "datasets", "upload", job_id, str(texts), "--wait")
+    assert upload.exit_code == 0, upload.output
+    out = tmp_path / "labels.jsonl"
+
+    queued = await brigade(bridge, customer, "export", job_id, "--format", "jsonl", "--no-wait")
+    options = ("--format", "jsonl", "--out", str(out), "--timeout", "10")
+    result = await brigade(bridge, customer, "export", job_id, *options)
+    unfit = await brigade(bridge, customer, "export", job_id, "--format", "coco")
+
+    assert queued.exit_code == 0, queued.output
+    assert queued.stdout.startswith("Export ")
+    assert queued.stdout.rstrip().endswith(" queued.")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{out}  (2 items, jsonl, consensus labels)")
+    assert len(out.read_text().splitlines()) == 2
+    assert unfit.exit_code == 1
+    assert "format: coco cannot hold text_classification labels" in unfit.stderr

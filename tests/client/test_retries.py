@@ -4,11 +4,12 @@ after the server created the dataset (the Idempotency-Key makes the retry return
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 
 from app.client import (
     AsyncBrigade,
+    BrigadeError,
     ConnectionFailed,
     RateLimitedError,
     RetryPolicy,
@@ -25,6 +27,8 @@ from app.client import (
 from tests.client.conftest import BASE_URL, FAST_RETRY, Customer
 
 LOSE_RESPONSE = "lose the response"
+BREAK_BODY = "break the connection halfway through the body"
+CORRUPT_BODY = "flip a byte of the body"
 Failure = httpx.Response | httpx.TransportError | str
 
 
@@ -35,8 +39,8 @@ def error(status: int, **headers: str) -> httpx.Response:
 
 class Flaky(httpx.AsyncBaseTransport):
     """Answers the first requests that match ``when`` with ``failures`` (a response, a raised
-    transport error, or LOSE_RESPONSE: the app handles it and the answer is lost on the way
-    back), then passes everything to the app."""
+    transport error, or what happens to the app's answer: lost on the way back, broken off
+    halfway, corrupted), then passes everything to the app."""
 
     def __init__(
         self,
@@ -54,10 +58,17 @@ class Flaky(httpx.AsyncBaseTransport):
         if not (self.failures and self.when(request)):
             return await self.app.handle_async_request(request)
         failure = self.failures.pop(0)
-        if failure == LOSE_RESPONSE:
+        if isinstance(failure, str):
             response = await self.app.handle_async_request(request)
-            await response.aclose()
-            raise httpx.ReadError("connection reset by peer", request=request)
+            body = await response.aread()
+            if failure == LOSE_RESPONSE:
+                raise httpx.ReadError("connection reset by peer", request=request)
+            if failure == CORRUPT_BODY:
+                body = bytes([body[0] ^ 1]) + body[1:]
+                return httpx.Response(response.status_code, headers=response.headers, content=body)
+            return httpx.Response(
+                response.status_code, headers=response.headers, stream=BrokenOff(body)
+            )
         assert isinstance(request.stream, httpx.AsyncByteStream)
         async for _ in request.stream:  # the body went out before the failure
             pass
@@ -65,6 +76,15 @@ class Flaky(httpx.AsyncBaseTransport):
             raise failure
         assert isinstance(failure, httpx.Response)
         return failure
+
+
+class BrokenOff(httpx.AsyncByteStream):
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.body[: len(self.body) // 2]
+        raise httpx.ReadError("connection reset by peer")
 
 
 def flaky_sdk(flaky: Flaky, customer: Customer, retry: RetryPolicy = FAST_RETRY) -> AsyncBrigade:
@@ -163,6 +183,35 @@ async def test_a_retry_after_longer_than_max_wait_goes_to_the_caller(
 
     assert limited.value.retry_after == 120
     assert len(flaky.seen) == 1
+
+
+def is_file(request: httpx.Request) -> bool:
+    return request.url.path.startswith("/api/v1/storage/objects/")
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_download_broken_off_starts_over_and_a_corrupt_one_is_refused(
+    app: FastAPI, customer: Customer, sdk: AsyncBrigade, tmp_path: Path
+) -> None:
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("".join(json.dumps({"text": f"review {n}"}) + "\n" for n in range(300)))
+    job_id = await create(sdk)
+    await sdk.upload_dataset(job_id, path, wait=True)
+    export = await sdk.wait_for_export((await sdk.create_export(job_id, format="jsonl")).id)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    flaky = Flaky(app, [BREAK_BODY], when=is_file)
+    async with flaky_sdk(flaky, customer) as broken:
+        saved = await broken.download_export(export.id, out)
+    corrupt = Flaky(app, [CORRUPT_BODY], when=is_file)
+    async with flaky_sdk(corrupt, customer) as corrupting:
+        with pytest.raises(BrigadeError, match="not the one stored"):
+            await corrupting.download_export(export.id, out / "again.jsonl")
+
+    assert len([r for r in flaky.seen if "/storage/objects/" in r]) == 2  # broken off, again
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == export.sha256
+    assert [p.name for p in out.iterdir()] == [saved.name]  # no partial or refused file
 
 
 def test_waits_grow_exponentially_with_jitter_up_to_the_cap() -> None:
