@@ -220,7 +220,8 @@ class Operations:
                 wait = self.retry.after_error(request, exc, attempt)
                 if wait is None:
                     where = request.url.copy_with(query=None)  # presigned queries are secrets
-                    raise ConnectionFailed(f"{request.method} {where}: {exc!r}") from exc
+                    tries = f"{attempt} tries" if attempt > 1 else "1 try"
+                    raise ConnectionFailed(f"{request.method} {where}: {exc!r}, {tries}") from exc
             else:
                 assert response is not None
                 if response.is_success:
