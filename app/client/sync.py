@@ -119,6 +119,8 @@ class Brigade:
             response.close()
         return response
 
+    # Every operation, as a method of this client (``aio.py`` lists the same for the other
+    # one; the wrappers keep each operation's signature and docs, checked by mypy).
     whoami = _call(Operations.whoami)
     create_job = _call(Operations.create_job)
     get_job = _call(Operations.get_job)

@@ -38,15 +38,23 @@ async def make_job(bridge: AppBridge, customer: Customer, vendor: Enterprise) ->
     return job_id
 
 
+async def upload_into_new_job(
+    bridge: AppBridge, customer: Customer, vendor: Enterprise, file: Path
+) -> tuple[str, Result]:
+    """A running job, and what ``brigade datasets upload JOB FILE --wait`` said."""
+    job_id = await make_job(bridge, customer, vendor)
+    return job_id, await brigade(
+        bridge, customer, "datasets", "upload", job_id, str(file), "--wait"
+    )
+
+
 @pytest.mark.usefixtures("worker")
 async def test_create_upload_and_follow_a_job(
     bridge: AppBridge, customer: Customer, vendor: Enterprise, tmp_path: Path
 ) -> None:
-    job_id = await make_job(bridge, customer, vendor)
-    texts = tmp_path / "reviews.txt"
-    texts.write_text("好评\n差评\n一般\n")
-
-    upload = await brigade(bridge, customer, "datasets", "upload", job_id, str(texts), "--wait")
+    file = tmp_path / "reviews.txt"
+    file.write_text("好评\n差评\n一般\n")
+    job_id, upload = await upload_into_new_job(bridge, customer, vendor, file)
     status = await brigade(bridge, customer, "jobs", "status", job_id)
     as_json = await brigade(bridge, customer, "jobs", "status", job_id, "--json")
 
@@ -99,11 +107,9 @@ async def test_usage_errors_exit_2(bridge: AppBridge, customer: Customer, tmp_pa
 async def test_a_failed_ingest_exits_3(
     bridge: AppBridge, customer: Customer, vendor: Enterprise, tmp_path: Path
 ) -> None:
-    job_id = await make_job(bridge, customer, vendor)
-    table = tmp_path / "reviews.csv"
-    table.write_text("id,body\n1,good\n")
-
-    result = await brigade(bridge, customer, "datasets", "upload", job_id, str(table), "--wait")
+    file = tmp_path / "reviews.csv"
+    file.write_text("id,body\n1,good\n")
+    _, result = await upload_into_new_job(bridge, customer, vendor, file)
 
     assert result.exit_code == 3, result.output
     assert "failed to ingest" in result.stderr
@@ -113,10 +119,9 @@ async def test_a_failed_ingest_exits_3(
 async def test_export_waits_and_downloads_the_file(
     bridge: AppBridge, customer: Customer, vendor: Enterprise, tmp_path: Path
 ) -> None:
-    job_id = await make_job(bridge, customer, vendor)
-    texts = tmp_path / "reviews.txt"
-    texts.write_text("好评\n差评\n")
-    upload = await brigade(bridge, customer, "datasets", "upload", job_id, str(texts), "--wait")
+    file = tmp_path / "reviews.txt"
+    file.write_text("好评\n差评\n")
+    job_id, upload = await upload_into_new_job(bridge, customer, vendor, file)
     assert upload.exit_code == 0, upload.output
     out = tmp_path / "labels.jsonl"
 
