@@ -79,20 +79,31 @@ _USERS = """INSERT INTO users (id, enterprise_id, enterprise_kind, email, displa
             SELECT gen_random_uuid(), CAST(:vendor AS uuid), 'vendor',
                    'a' || g || '@bench.example.com', 'a' || g, 'annotator', 'x', 'zh-CN', true, 0
             FROM generate_series(1, 3) g"""
-# Raw exports read labels: three per item (each annotator's consensus-like answer). Labels
-# need assignments; these are written directly, as the labeling loop would have left them.
+# Raw exports read labels: three per item, each annotator's answer the consensus, written as
+# the labeling loop would have left them (a task per item, its slots done by assignments).
 _RAW = [
-    """INSERT INTO assignments (job_id, annotator_id, vendor_id, item_ids, is_gold, state,
-                               lease_until, finished_at, submission_id)
-       SELECT i.job_id, u.id, u.enterprise_id, ARRAY[i.id], false, 'submitted', now(), now(),
-              gen_random_uuid()
-       FROM items i CROSS JOIN users u WHERE i.job_id = CAST(:job AS uuid)
-         AND u.role = 'annotator'""",
-    """INSERT INTO labels (job_id, item_id, assignment_id, annotator_id, vendor_id, is_gold,
-                          answer, active_ms, status)
-       SELECT a.job_id, a.item_ids[1], a.id, a.annotator_id, a.vendor_id, false, c.answer, 4000,
-              'accepted'
+    """INSERT INTO tasks (job_id, dataset_id, seq, first_item_id, last_item_id, item_count,
+                         manifest_shard)
+       SELECT job_id, dataset_id, seq, id, id, 1, 0 FROM items WHERE job_id = CAST(:job AS uuid)""",
+    """INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)
+       SELECT t.id, t.job_id, n, brigade_slot_lane(t.id, n), 'open'
+       FROM tasks t CROSS JOIN generate_series(1, 3) n WHERE t.job_id = CAST(:job AS uuid)""",
+    """INSERT INTO assignments (job_id, annotator_id, vendor_id, task_id, slot_id, item_ids,
+                               is_gold, state, lease_until, finished_at, submission_id)
+       SELECT s.job_id, u.id, u.enterprise_id, s.task_id, s.id, ARRAY[t.first_item_id], false,
+              'submitted', now(), now(), gen_random_uuid()
+       FROM task_slots s JOIN tasks t ON t.id = s.task_id
+       JOIN (SELECT id, enterprise_id, row_number() OVER (ORDER BY email) AS n FROM users
+             WHERE role = 'annotator') u ON u.n = s.slot_no
+       WHERE s.job_id = CAST(:job AS uuid)""",
+    """UPDATE task_slots s SET state = 'done', assignment_id = a.id
+       FROM assignments a WHERE a.slot_id = s.id""",
+    """INSERT INTO labels (job_id, item_id, assignment_id, slot_id, annotator_id, vendor_id,
+                          is_gold, answer, active_ms, status)
+       SELECT a.job_id, a.item_ids[1], a.id, a.slot_id, a.annotator_id, a.vendor_id, false,
+              c.answer, 4000, 'accepted'
        FROM assignments a JOIN item_consensus c ON c.item_id = a.item_ids[1]""",
+    "DELETE FROM qc_dirty",  # judged already: the consensus above
 ]
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.exports import repository as repo
-from app.exports.formats import FORMATS
+from app.exports.formats import FORMATS, WriteSummary
 from app.exports.records import ExportItem, ExportJob, ExportLabel
 from app.kit.db import session_scope
 from app.kit.storage import ObjectStore
@@ -37,8 +37,12 @@ from app.webhooks import events as webhook_events
 
 log = structlog.get_logger(__name__)
 
-BATCH = 5000  # items per read: ~10 MB with their labels; fewer round trips
-QUEUED_BATCHES = 3
+# Items per read: bigger batches cost fewer round trips, but every annotator's label with its
+# answer is a few hundred bytes of Python objects, so raw batches are smaller (memory stays
+# flat: at most QUEUED_BATCHES + 2 batches exist at once).
+BATCH = 5000
+RAW_BATCH = 1000
+QUEUED_BATCHES = 2
 PROGRESS_EVERY = 10  # batches between progress updates
 IMAGE_URL_TTL = 7 * 24 * 3600  # the longest a presigned URL may live
 T = TypeVar("T")
@@ -87,7 +91,7 @@ async def _batches(
             session,
             export.job_id,
             after,
-            BATCH,
+            RAW_BATCH if raw else BATCH,
             include_gold=bool(f.get("include_gold")),
             accepted_items=bool(f.get("only_accepted")) and not raw,
             min_confidence=f.get("min_confidence"),
@@ -203,21 +207,22 @@ async def run(
             return  # deleted with its job, or a duplicate delivery of a finished job
         export.status = ExportStatus.RUNNING
         export.started_at = datetime.now(UTC)
-        export.items_written = export.labels_written = 0
+        export.items_written = export.labels_written = export.items_skipped = 0
+        export.warnings = []
         job = await session.get_one(LabelingJob, export.job_id)
         facts = export_job(job)
     spec = FORMATS[export.format]
     raw = export.labels is ExportLabels.RAW
     written = {"items": 0, "labels": 0}
 
-    def write(items: Iterable[ExportItem], out: BinaryIO) -> None:
-        def counted() -> Iterator[ExportItem]:
+    def write(items: Iterable[ExportItem], out: BinaryIO) -> WriteSummary:
+        def counted() -> Iterator[ExportItem]:  # progress: items read so far
             for item in items:
                 written["items"] += 1
                 written["labels"] += len(item.labels)
                 yield item
 
-        spec.write(facts, counted(), out, raw=raw)
+        return spec.write(facts, counted(), out, raw=raw)
 
     async def progress(batches: int) -> None:
         if batches % PROGRESS_EVERY == 0:
@@ -236,7 +241,9 @@ async def run(
             # One snapshot for the whole file: labels arriving meanwhile are in the next export.
             await reader.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             sink = cast(BinaryIO, out)  # the wrapper proxies a binary file
-            await _feed(lambda items: write(items, sink), _batches(reader, store, export), progress)
+            summary = await _feed(
+                lambda items: write(items, sink), _batches(reader, store, export), progress
+            )
             await reader.rollback()
         out.flush()
         file_name = f"{_slug(facts.name)}-{export.labels.value}-{export.id.hex[:8]}{spec.extension}"
@@ -254,14 +261,17 @@ async def run(
                 content_type=spec.content_type,
                 size_bytes=stored.size,
                 sha256=stored.sha256,
-                items_written=written["items"],
+                items_written=summary.items,
+                items_skipped=summary.skipped,
                 labels_written=written["labels"],
+                warnings=summary.warnings
+                + ([f"... and {summary.more_warnings} more"] if summary.more_warnings else []),
                 error=None,
                 finished_at=datetime.now(UTC),
             )
         )
         await webhook_events.export_ready(session, export_id)
-    log.info("export_done", export_id=str(export_id), items=written["items"], size=stored.size)
+    log.info("export_done", export_id=str(export_id), items=summary.items, size=stored.size)
 
 
 async def failed_attempt(

@@ -28,7 +28,9 @@ SELECT i.id, i.dataset_id::text AS dataset_id, i.seq, i.kind, i.source, i.text, 
        g.answer AS gold_answer
 FROM items i
 JOIN datasets d ON d.id = i.dataset_id AND d.status = 'ready'
-LEFT JOIN item_consensus c ON c.item_id = i.id
+-- (c.item_id > :after repeats the keyset for the join: a merge join would otherwise read the
+-- consensus index from its start for every batch.)
+LEFT JOIN item_consensus c ON c.item_id = i.id AND c.item_id > :after
 LEFT JOIN gold_answers g ON g.item_id = i.id AND i.is_gold
 WHERE i.job_id = :job AND i.id > :after AND NOT i.excluded
   AND (:gold OR NOT i.is_gold)

@@ -76,8 +76,13 @@ class ExportOut(BaseModel):
     labels: ExportLabels
     filters: dict[str, Any]
     status: ExportStatus
-    items_written: int
-    labels_written: int
+    items_written: int = Field(description="Items in the file (while running: items read)")
+    items_skipped: int = Field(
+        description="Items left out: no consensus yet in a format that needs an answer, an"
+        " image of unknown size"
+    )
+    labels_written: int = Field(description="Annotators' labels read (raw exports)")
+    warnings: list[str] = Field(description="What could not be written as given")
     file_name: str | None
     content_type: str | None
     size_bytes: int | None

@@ -26,6 +26,7 @@ class Export(Base):
         ),
         CheckConstraint("status <> 'failed' OR error IS NOT NULL", name="failed_has_error"),
         CheckConstraint("items_written >= 0 AND labels_written >= 0", name="counts"),
+        CheckConstraint("items_skipped >= 0", name="skipped_not_negative"),
         Index("ix_exports_job_created", "job_id", "created_at"),
     )
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
@@ -51,6 +52,12 @@ class Export(Base):
     )
     items_written: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     labels_written: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # Items read but not in the file (an open consensus in a format that needs an answer, an
+    # image of unknown size), and what the writer could not write as given.
+    items_skipped: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    warnings: Mapped[list[str]] = mapped_column(
+        JSONB, nullable=False, default=list, server_default=sql_text("'[]'::jsonb")
+    )
     object_key: Mapped[str | None] = mapped_column(String(512))
     file_name: Mapped[str | None] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(127))

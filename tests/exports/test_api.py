@@ -11,11 +11,14 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import EnterpriseKind, Role
+from app.models import ConsensusState, EnterpriseKind, ItemConsensus, JobStatus, Role
 from app.quality.sweep import sweep
 from tests.factories import (
+    IMAGE_BOXES,
     browser_client,
+    make_dataset,
     make_enterprise,
+    make_job,
     make_session_cookie,
     make_user,
     run_jobs,
@@ -25,11 +28,15 @@ from tests.labeling.conftest import Park
 POS, NEG = {"label": "positive"}, {"label": "negative"}
 
 
-async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
+async def _as_user(app: FastAPI, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
     user = await make_user(db, enterprise, role)
     cookie = await make_session_cookie(db, user)
     await db.commit()
-    return browser_client(park.app, cookie)
+    return browser_client(app, cookie)
+
+
+async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
+    return await _as_user(park.app, db, enterprise, role)
 
 
 async def _label_everything(park: Park, db: AsyncSession) -> None:
@@ -135,3 +142,34 @@ async def test_only_the_client_and_the_park_export(park: Park, db: AsyncSession)
     assert (await admin.get(f"/api/v1/exports/{export_id}")).status_code == 200
     for http in (member, vendor_admin, other, admin):
         await http.aclose()
+
+
+async def test_coco_of_an_image_job_names_what_it_left_out(app: FastAPI, db: AsyncSession) -> None:
+    """A COCO file holds decided images only: the open one is counted as skipped. The job's
+    Chinese name survives into the download's file name."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    vendor = await make_enterprise(db, EnterpriseKind.VENDOR)
+    job = await make_job(
+        db, client, [vendor], label_schema=IMAGE_BOXES, data_kind="image",
+        status=JobStatus.RUNNING, gold_rate=0, name="街景车辆",
+    )  # fmt: skip
+    _, items = await make_dataset(db, job, images=2)
+    box = {"label": "car", "x": 10.0, "y": 20.0, "w": 30.0, "h": 40.0}
+    db.add(
+        ItemConsensus(
+            item_id=items[0].id, job_id=job.id, state=ConsensusState.DECIDED,
+            answer={"boxes": [box]}, confidence=0.9, n_labels=3, method="boxes",
+        )
+    )  # fmt: skip
+    await db.commit()
+    admin = await _as_user(app, db, client, Role.ENTERPRISE_ADMIN)
+    export = await _export(admin, app, job.id, format="coco")
+    assert (export["items_written"], export["items_skipped"]) == (1, 1)
+    assert export["file_name"].startswith("街景车辆-consensus-")
+    coco = orjson.loads(await _download(admin, export))
+    (image,) = coco["images"]
+    assert (image["item_id"], image["width"], image["height"]) == (items[0].id, 640, 480)
+    (annotation,) = coco["annotations"]
+    assert annotation["bbox"] == [10.0, 20.0, 30.0, 40.0]
+    assert coco["categories"][annotation["category_id"] - 1]["name"] == "car"
+    await admin.aclose()

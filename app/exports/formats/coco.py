@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from app.exports.formats.base import (
     WriteSummary,
@@ -32,11 +32,17 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
         for item, size in sized_images(items, summary, raw=raw):
             summary.items += 1
             image_id = summary.items
-            out.write(b"," if image_id > 1 else b"")
-            out.write(dumps(_image(image_id, item, size)))
+            # One write per item (a write call costs as much as encoding a small object).
+            out.write((b"," if image_id > 1 else b"") + dumps(_image(image_id, item, size)))
+            encoded: list[bytes] = []
             for extra, answer in _answers(item, raw=raw):
-                found = known_shapes(item.item_id, answer, categories, summary)
-                annotations.add(spooled, image_id, found, extra)
+                if answer is not None and "boxes" in answer:
+                    annotations.add_boxes(encoded, image_id, item.item_id, answer["boxes"], extra)
+                else:
+                    found = known_shapes(item.item_id, answer, categories, summary)
+                    annotations.add(encoded, image_id, found, extra)
+            if encoded:
+                spooled.write(b"".join(encoded))
         out.write(b'],"annotations":[')
         copy_spool(spooled, out)
     out.write(b"]}")
@@ -98,9 +104,45 @@ class _Annotations:
         self.summary = summary
         self.next_id = 1
 
-    def add(
-        self, spooled: IO[bytes], image_id: int, found: list[Shape], extra: Mapping[str, Any]
+    def add_boxes(
+        self,
+        encoded: list[bytes],
+        image_id: int,
+        item_id: int,
+        boxes: Iterable[Mapping[str, Any]],
+        extra: Mapping[str, Any],
     ) -> None:
+        """Boxes, the common case, straight from the answer: the same annotations ``add``
+        writes for box shapes, without the shape objects (a third of a COCO export's time)."""
+        for box in boxes:
+            category = self.categories.get(box["label"])
+            if category is None:
+                self.summary.warn(
+                    f"item {item_id}: {box['label']!r} is not a label of the job; left out"
+                )
+                continue
+            x, y, w, h = box["x"], box["y"], box["w"], box["h"]
+            x2, y2 = r3(x + w), r3(y + h)
+            annotation = {
+                "id": self.next_id,
+                "image_id": image_id,
+                "category_id": category,
+                "bbox": [x, y, w, h],
+                "area": r3(w * h),
+                "segmentation": [[x, y, x2, y, x2, y2, x, y2]],
+                "iscrowd": 0,
+            }
+            if extra:
+                annotation.update(extra)
+            encoded.append(b"," if self.next_id > 1 else b"")
+            encoded.append(dumps(annotation))
+            self.next_id += 1
+            self.summary.annotations += 1
+
+    def add(
+        self, encoded: list[bytes], image_id: int, found: list[Shape], extra: Mapping[str, Any]
+    ) -> None:
+        """Append the shapes' annotations, encoded, to ``encoded``."""
         for shape in found:
             annotation = {
                 "id": self.next_id,
@@ -110,9 +152,10 @@ class _Annotations:
                 "area": r3(shape.area),
                 "segmentation": [[c for point in shape.outline() for c in point]],
                 "iscrowd": 0,
-                **extra,
             }
-            spooled.write(b"," if self.next_id > 1 else b"")
-            spooled.write(dumps(annotation))
+            if extra:
+                annotation.update(extra)
+            encoded.append(b"," if self.next_id > 1 else b"")
+            encoded.append(dumps(annotation))
             self.next_id += 1
             self.summary.annotations += 1

@@ -172,10 +172,9 @@ class LocalObjectStore(ObjectStore):
     async def presigned_get_urls(
         self, keys: Sequence[str], ttl_seconds: int | None = None
     ) -> list[str]:
-        ttl = resolve_ttl(ttl_seconds, self._default_ttl)
         for key in keys:
             validate_key(key)
-        return [self.signer.url("GET", key, ttl) for key in keys]
+        return self.signer.get_urls(list(keys), resolve_ttl(ttl_seconds, self._default_ttl))
 
     async def presigned_put_url(self, key: str, ttl_seconds: int | None = None) -> str:
         validate_key(key)
