@@ -4,6 +4,7 @@ kept apart, wrong tasks are reported one by one, and importing twice adds nothin
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.exports.formats.label_studio_import import ImportedTask, read_tasks
 from app.models import EnterpriseKind, JobStatus, Role
 from tests.factories import (
     IMAGE_BOXES,
@@ -21,6 +23,7 @@ from tests.factories import (
     make_job,
     make_session_cookie,
     make_user,
+    run_jobs,
 )
 from tests.labeling.conftest import Park
 
@@ -196,3 +199,86 @@ async def test_images_match_by_file_name_and_boxes_become_pixels(
     assert "file" in r.text
     for http in (admin, vendor_admin):
         await http.aclose()
+
+
+async def test_a_label_studio_project_comes_back_out_with_every_label(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    """Label Studio JSON -> Brigade (import) -> Label Studio JSON (raw export): every
+    annotation and prediction comes back, with its author, on the same image."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    job = await make_job(
+        db, client, [], label_schema=IMAGE_BOXES, data_kind="image",
+        status=JobStatus.RUNNING, gold_rate=0,
+    )  # fmt: skip
+    await make_dataset(db, job, images=2)
+    await db.execute(
+        text("UPDATE items SET source = 'cam/' || seq || '.png' WHERE job_id = :j"), {"j": job.id}
+    )
+    await db.commit()
+
+    def rect(label: str, x: float, y: float) -> dict[str, Any]:
+        return {
+            "type": "rectanglelabels", "from_name": "label", "to_name": "image",
+            "original_width": 640, "original_height": 480,
+            "value": {"x": x, "y": y, "width": 25, "height": 50, "rotation": 0,
+                      "rectanglelabels": [label]},
+        }  # fmt: skip
+
+    tasks = [
+        {
+            "id": 40 + n,
+            "data": {"image": f"/data/upload/7/0badcafe-{n}.png"},
+            "annotations": [
+                {"id": 100 + n, "completed_by": 3, "result": [rect("car", 10, 10)]},
+                {"id": 200 + n, "completed_by": 4, "result": [rect("person", 50, 25)]},
+            ],
+            "predictions": [
+                {
+                    "id": 300 + n,
+                    "model_version": "yolo",
+                    "score": 0.5,
+                    "result": [rect("car", 12.5, 10)],
+                }
+            ],
+        }
+        for n in range(2)
+    ]
+    admin = await _client(app, db, client, Role.ENTERPRISE_ADMIN)
+    report = (await _import(admin, job.id, tasks)).json()
+    assert (report["matched"], report["annotations"], report["predictions"]) == (2, 4, 2)
+
+    r = await admin.post(
+        f"/api/v1/jobs/{job.id}/exports", json={"format": "label_studio", "labels": "raw"}
+    )
+    assert r.status_code == 202, r.text
+    await run_jobs(app)
+    export = (await admin.get(f"/api/v1/exports/{r.json()['id']}")).json()
+    assert export["status"] == "done", export
+    link = await admin.get(f"/api/v1/exports/{export['id']}/download")
+    body = (await admin.get(link.headers["location"])).content
+
+    def answers(parsed: Any) -> dict[str, list[Any]]:
+        return {
+            "annotations": sorted(orjson.dumps(a.answer) for a in parsed.annotations),
+            "predictions": sorted(orjson.dumps(a.answer) for a in parsed.predictions),
+        }
+
+    before = [
+        answers(t)
+        for t in read_tasks(io.BytesIO(orjson.dumps(tasks)), kind="image_boxes",
+                            labels=["car", "person"])
+    ]  # fmt: skip
+    after = list(read_tasks(io.BytesIO(body), kind="image_boxes", labels=["car", "person"]))
+    assert len(after) == 2
+    for task in after:
+        assert isinstance(task, ImportedTask)
+        kept = answers(task)
+        assert kept["annotations"] == before[0]["annotations"]
+        # Brigade's consensus rides along as one more prediction (docs/exports.md).
+        consensus = orjson.dumps(task.predictions[-1].answer)
+        assert sorted([*before[0]["predictions"], consensus]) == kept["predictions"]
+        assert task.predictions[-1].author == "brigade-consensus"
+        authors = {a.author for a in task.annotations}
+        assert {"3", "4"} <= {str(x) for x in authors}
+    await admin.aclose()

@@ -68,14 +68,20 @@ def write(job: ExportJob, items: Iterable[ExportItem], out: BinaryIO, *, raw: bo
                         {"model_version": model, "score": label.score, "result": found}
                     )
                     continue
-                annotations.append(
-                    {
-                        **_annotation(found),
-                        "created_at": label.submitted_at,
-                        "lead_time": label.active_ms / 1000,
-                        "brigade": label_facts(label),
-                    }
-                )
+                annotation = {
+                    **_annotation(found),
+                    "created_at": label.submitted_at,
+                    "lead_time": label.active_ms / 1000,
+                    "brigade": label_facts(label),
+                }
+                if label.origin == "annotation" and label.annotator_id:
+                    # Imported from Label Studio: its author goes back as it came (a user id,
+                    # or the email of an exported user object).
+                    author = label.annotator_id
+                    annotation["completed_by"] = (
+                        int(author) if author.isdigit() else {"email": author}
+                    )
+                annotations.append(annotation)
             if consensus is not None:
                 predictions.append(
                     {
