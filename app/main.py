@@ -9,6 +9,7 @@ import gc
 from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import anyio
 import structlog
@@ -158,6 +159,33 @@ def _mount_ui(app: FastAPI) -> None:
         return FileResponse(UI_DIST / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with form models that carry files documented as multipart (FastAPI
+    documents a ``Form()`` model as urlencoded even when it has ``UploadFile`` fields, which is
+    not what those endpoints accept)."""
+    if app.openapi_schema is None:
+        spec = FastAPI.openapi(app)
+        schemas = spec.get("components", {}).get("schemas", {})
+        for path in spec["paths"].values():
+            for op in path.values():
+                content = op.get("requestBody", {}).get("content", {})
+                form = content.get("application/x-www-form-urlencoded")
+                if form is not None and _has_file(schemas, form["schema"]):
+                    content["multipart/form-data"] = content.pop(
+                        "application/x-www-form-urlencoded"
+                    )
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
+def _has_file(schemas: dict[str, Any], schema: dict[str, Any]) -> bool:
+    ref = schema.get("$ref")
+    if ref is not None:
+        return _has_file(schemas, schemas[ref.rsplit("/", 1)[-1]])
+    text = str(schema)
+    return "'format': 'binary'" in text or "contentMediaType" in text
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -191,12 +219,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 raise MethodNotAllowed(f"{request.method} is not allowed on /api/{path}.")
         raise NotFound(f"No such endpoint: /api/{path}")
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     _mount_ui(app)
     upload = settings.server.max_upload_bytes
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.server.max_request_bytes,
-        overrides={r"/api/v1/jobs/[^/]+/datasets$": upload, r"/api/v1/storage/objects/": upload},
+        overrides={
+            r"/api/v1/jobs/[^/]+/datasets$": upload,
+            r"/api/v1/jobs/[^/]+/imports/label-studio$": upload,
+            r"/api/v1/storage/objects/": upload,
+        },
     )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -128,11 +128,6 @@ def _form_schema(spec: Spec, route: Route) -> Spec:
     return resolve(spec, content["schema"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI documents a Form() model as urlencoded even with UploadFile fields; the "
-    "upload endpoint takes multipart/form-data",
-)
 def test_uploads_are_documented_as_multipart(spec: Spec) -> None:
     op = spec["paths"][API_PREFIX + UPLOAD_DATASET.path]["post"]
     assert list(op["requestBody"]["content"]) == ["multipart/form-data"]
