@@ -93,7 +93,25 @@ VendorShares = Annotated[
 
 
 class JobCreate(QualityFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "街景车辆框选 2026-12",
+                    "domain": "autonomous_driving",
+                    "label_schema": {
+                        "kind": "image_boxes",
+                        "labels": [{"name": "car", "title": "汽车"}, {"name": "person"}],
+                    },
+                    "instructions": "框出每一辆完整可见的汽车和每一个行人。",
+                    "overlap": 3,
+                    "price_per_item": "0.30",
+                    "gold_rate": "0.05",
+                }
+            ]
+        },
+    )
 
     name: LongName
     domain: Domain

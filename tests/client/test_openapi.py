@@ -177,3 +177,19 @@ def test_what_the_sdk_sends_is_what_the_server_takes(spec: Spec, tmp_path: Path)
     headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
     assert "Idempotency-Key" in headers  # what makes the SDK's upload retries safe
     assert "Idempotency-Key" in upload.headers
+
+
+def test_request_examples_are_valid_requests(spec: Spec) -> None:
+    """The examples the document shows clients are accepted by the models behind them."""
+    from app.exports.schemas import ExportRequest
+    from app.jobs.schemas import JobCreate
+    from app.webhooks.schemas import WebhookCreate
+
+    for model in (JobCreate, ExportRequest):
+        examples = spec["components"]["schemas"][model.__name__]["examples"]
+        assert examples, model.__name__
+        for example in examples:
+            model.model_validate(example)
+    hook = spec["components"]["schemas"]["WebhookCreate"]["properties"]
+    WebhookCreate.model_validate({"url": hook["url"]["examples"][0],
+                                  "events": hook["events"]["examples"][0]})  # fmt: skip
