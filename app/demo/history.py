@@ -7,9 +7,11 @@ annotators answer the known sentiment (now and then they slip); ``crowd4`` of ea
 at random half the time. The QA lead's pages then show decided items, a review queue, gold
 accuracy per annotator and a pause, and the other half of the job is left for annotator1..3.
 
-Two settings differ from how the job then runs: it starts with one vendor and admits the other
-just before the history (see ``label``), and the history runs at a higher gold rate (see
-CALIBRATION_GOLD_RATE), lowered to the job's 10% afterwards through the jobs service.
+The rounds are dated a few days apart over the last month (``DAYS_APART``), so the stats pages
+show a history. Two settings differ from how the job then runs: it starts with one vendor and
+admits the other just before the history (see ``label``), and the history runs at a higher
+gold rate (see CALIBRATION_GOLD_RATE), lowered to the job's 10% afterwards through the jobs
+service.
 
 Reproducible: the crowd's answers come from a seeded generator, and so do the two draws the
 labeling service leaves to chance (gold or not, which gold item).
@@ -236,6 +238,27 @@ async def _round(
     return submitted
 
 
+# The history's rounds happened weeks apart (the stats pages then show a month of work, not one
+# afternoon): a round's work is moved back before the sweep counts it, so the roll-ups see it
+# on its days.
+DAYS_APART = 6
+_BACKDATE = [
+    """UPDATE assignments a SET leased_at = a.leased_at - make_interval(days => :days),
+           finished_at = a.finished_at - make_interval(days => :days)
+       FROM labels l JOIN qc_dirty d ON d.label_id = l.id
+       WHERE d.job_id = :job AND a.id = l.assignment_id""",
+    """UPDATE labels l SET submitted_at = l.submitted_at - make_interval(days => :days)
+       FROM qc_dirty d WHERE d.label_id = l.id AND d.job_id = :job""",
+]
+
+
+async def _backdate(maker: async_sessionmaker[AsyncSession], job_id: uuid.UUID, days: int) -> None:
+    """Move the labels the sweep has not seen yet (this round's) ``days`` back."""
+    async with session_scope(maker) as session:
+        for statement in _BACKDATE:
+            await session.execute(text(statement), {"job": job_id, "days": days})
+
+
 async def label(
     maker: async_sessionmaker[AsyncSession],
     store: ObjectStore,
@@ -256,6 +279,7 @@ async def label(
     with _seeded_gold_draws(SEED):
         for round_no in range(ROUNDS):
             labels += await _round(maker, store, job_id, vendors, round_no, rng)
+            await _backdate(maker, job_id, DAYS_APART * (ROUNDS - 1 - round_no) + 1)
             await sweep(maker)
             # Refit as the park does when a job's labels grow (and once more at the end, so
             # every annotator has an estimate), then judge the undecided items again.
