@@ -99,6 +99,7 @@ class ExportOut(BaseModel):
 class FormatOut(BaseModel):
     name: str
     label_kinds: list[str]
+    raw: bool = Field(description="Whether it can hold every annotator's label (raw exports)")
     content_type: str
     extension: str
     description: str

@@ -35,6 +35,7 @@ def formats() -> list[FormatOut]:
         FormatOut(
             name=name,
             label_kinds=sorted(spec.kinds),
+            raw=spec.raw,
             content_type=spec.content_type,
             extension=spec.extension,
             description=spec.description,
