@@ -263,3 +263,13 @@ async def run_jobs(app: FastAPI) -> None:
         install_signal_handlers=False,
         wait=False,
     )
+
+
+async def as_user(
+    app: FastAPI, db: AsyncSession, enterprise: Enterprise, role: Role | None = None
+) -> AsyncClient:
+    """A browser session of a new user of ``enterprise`` (``role``: its kind's default)."""
+    user = await make_user(db, enterprise, role)
+    cookie = await make_session_cookie(db, user)
+    await db.commit()
+    return browser_client(app, cookie)

@@ -15,28 +15,15 @@ from app.models import ConsensusState, EnterpriseKind, ItemConsensus, JobStatus,
 from app.quality.sweep import sweep
 from tests.factories import (
     IMAGE_BOXES,
-    browser_client,
+    as_user,
     make_dataset,
     make_enterprise,
     make_job,
-    make_session_cookie,
-    make_user,
     run_jobs,
 )
 from tests.labeling.conftest import Park
 
 POS, NEG = {"label": "positive"}, {"label": "negative"}
-
-
-async def _as_user(app: FastAPI, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
-    user = await make_user(db, enterprise, role)
-    cookie = await make_session_cookie(db, user)
-    await db.commit()
-    return browser_client(app, cookie)
-
-
-async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
-    return await _as_user(park.app, db, enterprise, role)
 
 
 async def _label_everything(park: Park, db: AsyncSession) -> None:
@@ -75,7 +62,7 @@ async def test_a_client_exports_the_consensus_and_downloads_it(
     park: Park, db: AsyncSession
 ) -> None:
     await _label_everything(park, db)
-    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     export = await _export(member, park.app, park.job.id, format="jsonl")
     assert export["items_written"] == 6
     assert export["labels_written"] == 0
@@ -103,7 +90,7 @@ async def test_a_client_exports_the_consensus_and_downloads_it(
 
 
 async def test_formats_must_fit_the_job(park: Park, db: AsyncSession) -> None:
-    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     r = await member.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "coco"})
     assert r.status_code == 422
     assert "text_csv" in r.text  # what fits a text classification job instead
@@ -121,24 +108,24 @@ async def test_formats_must_fit_the_job(park: Park, db: AsyncSession) -> None:
 
 
 async def test_only_the_client_and_the_park_export(park: Park, db: AsyncSession) -> None:
-    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     r = await member.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
     assert r.status_code == 202
     export_id = r.json()["id"]
     # Not done yet: no file to download.
     assert (await member.get(f"/api/v1/exports/{export_id}/download")).status_code == 409
-    vendor_admin = await _as(park, db, park.vendor, Role.ENTERPRISE_ADMIN)
+    vendor_admin = await as_user(park.app, db, park.vendor, Role.ENTERPRISE_ADMIN)
     r = await vendor_admin.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
     assert r.status_code == 403
     assert (await vendor_admin.get(f"/api/v1/exports/{export_id}")).status_code == 403
-    other = await _as(
-        park, db, await make_enterprise(db, EnterpriseKind.CLIENT), Role.CLIENT_MEMBER
+    other = await as_user(
+        park.app, db, await make_enterprise(db, EnterpriseKind.CLIENT), Role.CLIENT_MEMBER
     )
     assert (await other.get(f"/api/v1/exports/{export_id}")).status_code == 404
     r = await other.post(f"/api/v1/jobs/{park.job.id}/exports", json={"format": "jsonl"})
     assert r.status_code == 404
     operator = await make_enterprise(db, EnterpriseKind.PARK_OPERATOR)
-    admin = await _as(park, db, operator, Role.PARK_ADMIN)
+    admin = await as_user(park.app, db, operator, Role.PARK_ADMIN)
     assert (await admin.get(f"/api/v1/exports/{export_id}")).status_code == 200
     for http in (member, vendor_admin, other, admin):
         await http.aclose()
@@ -162,7 +149,7 @@ async def test_coco_of_an_image_job_names_what_it_left_out(app: FastAPI, db: Asy
         )
     )  # fmt: skip
     await db.commit()
-    admin = await _as_user(app, db, client, Role.ENTERPRISE_ADMIN)
+    admin = await as_user(app, db, client, Role.ENTERPRISE_ADMIN)
     export = await _export(admin, app, job.id, format="coco")
     assert (export["items_written"], export["items_skipped"]) == (1, 1)
     assert export["file_name"].startswith("街景车辆-consensus-")

@@ -17,12 +17,10 @@ from app.exports.formats.label_studio_import import ImportedTask, read_tasks
 from app.models import EnterpriseKind, JobStatus, Role
 from tests.factories import (
     IMAGE_BOXES,
-    browser_client,
+    as_user,
     make_dataset,
     make_enterprise,
     make_job,
-    make_session_cookie,
-    make_user,
     run_jobs,
 )
 from tests.labeling.conftest import Park
@@ -46,13 +44,6 @@ def _choice(
             }
         ],
     }
-
-
-async def _client(app: FastAPI, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
-    user = await make_user(db, enterprise, role)
-    cookie = await make_session_cookie(db, user)
-    await db.commit()
-    return browser_client(app, cookie)
 
 
 async def _import(http: AsyncClient, job_id: Any, tasks: list[dict[str, Any]]) -> Any:
@@ -118,7 +109,7 @@ async def test_texts_with_annotations_are_answered_and_not_labeled_again(
         },
         {"id": 905, "data": {"text": items[3].text}, "annotations": [_choice("angry", 6)]},
     ]
-    member = await _client(park.app, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     r = await _import(member, park.job.id, tasks)
     assert r.status_code == 200, r.text
     report = r.json()
@@ -182,7 +173,7 @@ async def test_images_match_by_file_name_and_boxes_become_pixels(
         {"id": 2, "data": {"image": "s3://bucket/elsewhere/9.jpg"},
          "annotations": [{"id": 11, "completed_by": 1, "result": [box]}]},
     ]  # fmt: skip
-    admin = await _client(app, db, client, Role.ENTERPRISE_ADMIN)
+    admin = await as_user(app, db, client, Role.ENTERPRISE_ADMIN)
     r = await _import(admin, job.id, tasks)
     assert r.status_code == 200, r.text
     assert (r.json()["matched"], r.json()["unmatched"]) == (1, 1)
@@ -191,7 +182,7 @@ async def test_images_match_by_file_name_and_boxes_become_pixels(
     )
     assert answer == {"boxes": [{"label": "car", "x": 64.0, "y": 120.0, "w": 320.0, "h": 240.0}]}
     # Vendors do not bring data in; a file that is not a task list is refused whole.
-    vendor_admin = await _client(app, db, vendor, Role.ENTERPRISE_ADMIN)
+    vendor_admin = await as_user(app, db, vendor, Role.ENTERPRISE_ADMIN)
     assert (await _import(vendor_admin, job.id, tasks)).status_code == 403
     files = {"file": ("x.json", b'{"not": "a list"}', "application/json")}
     r = await admin.post(URL.format(job.id), files=files)
@@ -244,7 +235,7 @@ async def test_a_label_studio_project_comes_back_out_with_every_label(
         }
         for n in range(2)
     ]
-    admin = await _client(app, db, client, Role.ENTERPRISE_ADMIN)
+    admin = await as_user(app, db, client, Role.ENTERPRISE_ADMIN)
     report = (await _import(admin, job.id, tasks)).json()
     assert (report["matched"], report["annotations"], report["predictions"]) == (2, 4, 2)
 

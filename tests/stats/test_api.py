@@ -17,22 +17,13 @@ from app.quality.sweep import sweep
 from app.stats.park import month_masks
 from app.stats.periods import park_today
 from tests.factories import (
-    browser_client,
+    as_user,
     make_enterprise,
-    make_session_cookie,
     make_team,
-    make_user,
 )
 from tests.labeling.conftest import Park
 
 POS, NEG = {"label": "positive"}, {"label": "negative"}
-
-
-async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
-    user = await make_user(db, enterprise, role)
-    cookie = await make_session_cookie(db, user)
-    await db.commit()
-    return browser_client(park.app, cookie)
 
 
 async def _report(http: AsyncClient, **params: Any) -> dict[str, Any]:
@@ -59,7 +50,7 @@ async def test_each_role_sees_its_own_scope(park: Park, db: AsyncSession) -> Non
     assert mine["totals"]["active_hours"] == round(6 * 6_000 / 3_600_000, 3)
     assert mine["totals"]["labels_per_active_hour"] == 600.0
 
-    qa = await _as(park, db, park.vendor, Role.QA_LEAD)
+    qa = await as_user(park.app, db, park.vendor, Role.QA_LEAD)
     team = await _report(qa, group_by="annotator")
     assert len(team["rows"]) == 3
     assert all(r["name"] for r in team["rows"])
@@ -67,18 +58,18 @@ async def test_each_role_sees_its_own_scope(park: Park, db: AsyncSession) -> Non
     assert team["totals"]["accepted"] == 12
     assert team["totals"]["rejected"] == 6
 
-    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     jobs = await _report(member, group_by="job")
     (row,) = jobs["rows"]
     assert row["key"] == str(job_id)
     assert Decimal(row["earned"]) == paid == Decimal("3.0000")  # 6 items at 0.50
 
-    stranger = await _as(
-        park, db, await make_enterprise(db, EnterpriseKind.VENDOR), Role.ENTERPRISE_ADMIN
+    stranger = await as_user(
+        park.app, db, await make_enterprise(db, EnterpriseKind.VENDOR), Role.ENTERPRISE_ADMIN
     )
     assert (await _report(stranger))["rows"] == []
-    other_client = await _as(
-        park, db, await make_enterprise(db, EnterpriseKind.CLIENT), Role.CLIENT_MEMBER
+    other_client = await as_user(
+        park.app, db, await make_enterprise(db, EnterpriseKind.CLIENT), Role.CLIENT_MEMBER
     )
     assert (await _report(other_client, job_id=str(job_id)))["rows"] == []
     for http in (qa, member, stranger, other_client):
@@ -110,7 +101,7 @@ async def test_every_grouping_adds_up_to_the_same_work(park: Park, db: AsyncSess
             assert (await a.submit(assignment, answer, active_ms=6_000)).status_code == 200
     await sweep(park.app.state.sessionmaker)
     operator = await make_enterprise(db, EnterpriseKind.PARK_OPERATOR)
-    admin = await _as(park, db, operator, Role.PARK_ADMIN)
+    admin = await as_user(park.app, db, operator, Role.PARK_ADMIN)
 
     by_person = await _report(admin, group_by="annotator")
     agreement = {r["key"]: r["agreement"] for r in by_person["rows"]}

@@ -5,16 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from typing import Any
 
-from httpx import AsyncClient
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import EnterpriseKind, LabelingJob, Role
 from app.quality.sweep import sweep
 from app.stats.periods import park_today
-from tests.factories import browser_client, make_enterprise, make_session_cookie, make_user
+from tests.factories import as_user, make_enterprise
 from tests.labeling.conftest import Park
 
 POS, NEG = {"label": "positive"}, {"label": "negative"}
@@ -23,13 +21,6 @@ PAID_THIS_MONTH = text("""
 SELECT coalesce(sum(amount), 0) FROM labels
 WHERE to_char(submitted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') = :month
 """)
-
-
-async def _as(park: Park, db: AsyncSession, enterprise: Any, role: Role) -> AsyncClient:
-    user = await make_user(db, enterprise, role)
-    cookie = await make_session_cookie(db, user)
-    await db.commit()
-    return browser_client(park.app, cookie)
 
 
 async def test_statements_add_up_to_the_labels(park: Park, db: AsyncSession) -> None:
@@ -48,7 +39,7 @@ async def test_statements_add_up_to_the_labels(park: Park, db: AsyncSession) -> 
     paid = await db.scalar(PAID_THIS_MONTH, {"month": month})
     assert paid == Decimal("4.2000")  # 6 items at 0.70, shared by the two agreeing labels
 
-    vendor_admin = await _as(park, db, park.vendor, Role.ENTERPRISE_ADMIN)
+    vendor_admin = await as_user(park.app, db, park.vendor, Role.ENTERPRISE_ADMIN)
     r = await vendor_admin.get(f"/api/v1/stats/statements/{month}")
     assert r.status_code == 200, r.text
     vendor = r.json()
@@ -66,25 +57,25 @@ async def test_statements_add_up_to_the_labels(park: Park, db: AsyncSession) -> 
     assert total["job"] == "TOTAL"
     assert sum(Decimal(row["amount_cny"]) for row in lines) == Decimal(total["amount_cny"]) == paid
 
-    client_admin = await _as(park, db, park.client, Role.ENTERPRISE_ADMIN)
+    client_admin = await as_user(park.app, db, park.client, Role.ENTERPRISE_ADMIN)
     client = (await client_admin.get(f"/api/v1/stats/statements/{month}")).json()
     assert client["kind"] == "client"
     (line,) = client["lines"]
     assert line["annotator_id"] is None
     assert Decimal(client["total"]) == paid  # what the client owes is what the vendors earned
 
-    member = await _as(park, db, park.client, Role.CLIENT_MEMBER)
+    member = await as_user(park.app, db, park.client, Role.CLIENT_MEMBER)
     assert (await member.get(f"/api/v1/stats/statements/{month}")).status_code == 403
-    other = await _as(
-        park, db, await make_enterprise(db, EnterpriseKind.VENDOR), Role.ENTERPRISE_ADMIN
+    other = await as_user(
+        park.app, db, await make_enterprise(db, EnterpriseKind.VENDOR), Role.ENTERPRISE_ADMIN
     )
     assert Decimal((await other.get(f"/api/v1/stats/statements/{month}")).json()["total"]) == 0
     r = await other.get(
         f"/api/v1/stats/statements/{month}", params={"enterprise_id": str(park.vendor.id)}
     )
     assert r.status_code == 404
-    park_admin = await _as(
-        park, db, await make_enterprise(db, EnterpriseKind.PARK_OPERATOR), Role.PARK_ADMIN
+    park_admin = await as_user(
+        park.app, db, await make_enterprise(db, EnterpriseKind.PARK_OPERATOR), Role.PARK_ADMIN
     )
     r = await park_admin.get(
         f"/api/v1/stats/statements/{month}", params={"enterprise_id": str(park.vendor.id)}

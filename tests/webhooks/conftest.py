@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.models import Enterprise, Role
-from tests.factories import browser_client, make_session_cookie, make_user
 
 WEBHOOKS = "/api/v1/webhooks"
 
@@ -97,15 +94,6 @@ def two_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def public_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield from _worker_env(monkeypatch)
-
-
-async def as_user(
-    app: FastAPI, db: AsyncSession, enterprise: Enterprise, role: Role | None = None
-) -> AsyncClient:
-    user = await make_user(db, enterprise, role)
-    cookie = await make_session_cookie(db, user)
-    await db.commit()
-    return browser_client(app, cookie)
 
 
 async def register(http: AsyncClient, url: str, *events: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kit.crypto import unseal
 from app.models import AuditEvent, EnterpriseKind, Role, Webhook, WebhookDelivery
 from app.webhooks.delivery import SECRET_PURPOSE
-from tests.factories import make_enterprise, with_token
-from tests.webhooks.conftest import WEBHOOKS, as_user, register
+from tests.factories import as_user, make_enterprise, with_token
+from tests.webhooks.conftest import WEBHOOKS, register
 
 HOOK = "https://ml.example.com/brigade/webhook"
 

@@ -25,11 +25,10 @@ from app.models import (
     Role,
 )
 from app.webhooks import events
-from tests.factories import make_dataset, make_enterprise, make_job, run_jobs
+from tests.factories import as_user, make_dataset, make_enterprise, make_job, run_jobs
 from tests.webhooks.conftest import (
     WEBHOOKS,
     Receiver,
-    as_user,
     register,
     verify,
     waiting_jobs,
