@@ -54,6 +54,25 @@ async def purge_expired_sessions(context: procrastinate.JobContext, timestamp: i
     return deleted
 
 
+# A worker sends a heartbeat every 10 s (procrastinate's default); one silent for this long is
+# gone (killed, its machine lost), and the jobs it was running are queued again.
+STALLED_AFTER_SECONDS = 120
+
+
+@queue_app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")
+@queue_app.task(name="brigade.retry_stalled_jobs", queue="default", pass_context=True)
+async def retry_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute: jobs left "doing" by a worker that stopped are queued again. Each job is
+    safe to run twice: an ingest resumes from its checkpoint, an export starts over, a
+    webhook delivery is sent again (receivers deduplicate by delivery id)."""
+    manager = context.app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
+    for job in stalled:
+        await manager.retry_job(job)
+        log.warning("stalled_job_retried", job_id=job.id, task=job.task_name)
+    return len(stalled)
+
+
 INGEST_ATTEMPTS = 3
 
 

@@ -138,3 +138,40 @@ async def test_purge_deletes_only_sessions_that_ended_over_a_week_ago(
     assert await _unfinished(db) == []
     remaining = set(await db.scalars(select(Session.id)))
     assert remaining == {recent_expired.id, recent_revoked.id, live.id}
+
+
+async def test_jobs_of_a_worker_that_stopped_are_queued_again(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    """A job left "doing" by a worker whose heartbeat stopped (killed, machine lost) is queued
+    again; one held by a live worker is left alone."""
+    dead, alive = (
+        (
+            await db.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES"
+                    " (now() - interval '10 minutes'), (now()) RETURNING id"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await _defer(app, REVOKE, enterprise_id=str(uuid.uuid4()))
+    await _defer(app, REVOKE, enterprise_id=str(uuid.uuid4()))
+    ids = (await db.execute(text("SELECT id FROM procrastinate_jobs ORDER BY id"))).scalars().all()
+    for job_id, worker in zip(ids, (dead, alive), strict=True):
+        await db.execute(
+            text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :j"),
+            {"w": worker, "j": job_id},
+        )
+    await db.commit()
+    async with session_scope(app.state.sessionmaker) as session:
+        await defer_job(session, "brigade.retry_stalled_jobs", timestamp=0)
+    await run_jobs(app)
+    states = {
+        r[0]: r[1] for r in await db.execute(text("SELECT id, status FROM procrastinate_jobs"))
+    }
+    assert states[ids[1]] == "doing"  # its worker is alive
+    # Queued again, and run by this worker (a succeeded job may be deleted at once).
+    assert states.get(ids[0], "succeeded") in ("todo", "succeeded")
