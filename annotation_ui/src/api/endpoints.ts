@@ -10,6 +10,9 @@ import type {
   DirectoryEntry,
   DraftOut,
   Enterprise,
+  ExportFormat,
+  ExportOut,
+  ExportRequest,
   Id,
   Job,
   JobDetail,
@@ -106,6 +109,14 @@ export const api = {
   milestones: (year: number, opts: Signal = {}) => request<MilestoneReport>("GET", `stats/milestones/${year}`, opts),
   enterpriseDirectory: (kind: "vendor" | "client", opts: Signal = {}) =>
     request<DirectoryEntry[]>("GET", "enterprises/directory", { query: { kind }, ...opts }),
+
+  // Exports: a job's labels as a file, written in the background (poll until done).
+  exportFormats: (opts: Signal = {}) => request<ExportFormat[]>("GET", "exports/formats", opts),
+  createExport: (jobId: Id, body: ExportRequest, opts: Signal = {}) =>
+    request<ExportOut>("POST", `jobs/${enc(jobId)}/exports`, { body, ...opts }),
+  listExports: (jobId: Id, q: PageQuery, opts: Signal = {}) =>
+    request<Page<ExportOut>>("GET", `jobs/${enc(jobId)}/exports`, { query: { ...q }, ...opts }),
+  getExport: (id: Id, opts: Signal = {}) => request<ExportOut>("GET", `exports/${enc(id)}`, opts),
 };
 
 /** The statement as a spreadsheet: a plain link (the browser downloads it with the cookie). */

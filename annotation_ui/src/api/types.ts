@@ -572,3 +572,53 @@ export interface DirectoryEntry {
   name: string;
   kind: EnterpriseKind;
 }
+
+// ---- exports: a job's labels as files (src/stats/exports.ts) ------------------------------
+
+export type ExportStatus = "queued" | "running" | "done" | "failed";
+/** consensus: one answer per item; raw: every annotator's label too. */
+export type ExportLabels = "consensus" | "raw";
+
+/** `GET /exports/formats`: a format and the label kinds it can hold. */
+export interface ExportFormat {
+  name: string;
+  label_kinds: string[];
+  /** Whether it can hold every annotator's label (raw exports). */
+  raw: boolean;
+  content_type: string;
+  extension: string;
+  description: string;
+}
+
+/** `POST /jobs/{id}/exports`: what to export (the server fills in the rest). */
+export interface ExportRequest {
+  format: string;
+  labels: ExportLabels;
+  only_accepted?: boolean;
+  min_confidence?: number;
+  image_urls?: boolean;
+}
+
+export interface ExportOut {
+  id: string;
+  job_id: string;
+  format: string;
+  labels: ExportLabels;
+  filters: Record<string, unknown>;
+  status: ExportStatus;
+  /** Items in the file (while running: items read). */
+  items_written: number;
+  items_skipped: number;
+  labels_written: number;
+  warnings: string[];
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** When done: a signed link to the file (valid for an hour). */
+  download_url: string | null;
+}
