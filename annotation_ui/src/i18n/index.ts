@@ -115,6 +115,10 @@ export const VOCABULARIES = {
   jobStatus: ["draft", "running", "paused", "completed", "cancelled"],
   labelKind: ["image_classification", "text_classification", "image_boxes", "image_polygons", "text_spans"],
   skipReason: ["unclear", "bad_data", "not_sure", "offensive", "other"],
+  exportStatus: ["queued", "running", "done", "failed"],
+  exportLabels: ["consensus", "raw"],
+  /** The export formats' display names (GET /exports/formats; a newer one shows its name). */
+  exportFormat: ["jsonl", "coco", "yolo", "voc", "image_csv", "text_csv", "text_jsonl", "conll", "spacy", "label_studio"],
 } as const;
 
 export type Vocabulary = keyof typeof VOCABULARIES;

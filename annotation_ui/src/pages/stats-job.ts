@@ -1,7 +1,8 @@
 /**
  * One job's progress for the client: items done, labels, leases held, the current rate and
- * the estimated finish; labels per day over the last 30 days; and its vendors (people
- * working, leases held, labels and what they cost since the job began; CSV).
+ * the estimated finish; labels per day over the last 30 days; its vendors (people
+ * working, leases held, labels and what they cost since the job began; CSV); and its labels
+ * taken out as files (stats/exports.ts: ask for an export, follow it, download; earlier exports).
  */
 import { html, nothing } from "lit-html";
 import { api } from "../api/endpoints";
@@ -20,6 +21,7 @@ import { addDays, parkToday } from "../stats/periods";
 import { sumByKey, sumRows } from "../stats/rows";
 import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
 import { dailySpec, hourlySpec } from "../stats/specs";
+import { ExportPanel } from "../stats/exports";
 
 const DAYS = 30;
 const HOURLY_DAYS = 2;
@@ -83,8 +85,10 @@ const jobStatsPage: PageFactory = (ctx) => {
   );
   const chart = new StatsChart();
   const sort = new TableSort(vendorColumns, { index: 3, dir: "desc" }, ctx.update);
+  const exportPanel = new ExportPanel(jobId, ctx.signal, ctx.update);
   void data.load();
   void chartData.load();
+  void exportPanel.load();
 
   return {
     view() {
@@ -157,9 +161,13 @@ const jobStatsPage: PageFactory = (ctx) => {
           sort: sort.state,
           onSort: sort.onSort,
         })}
+        ${exportPanel.view(d.job)}
       `;
     },
-    destroy: () => chart.dispose(),
+    destroy() {
+      chart.dispose();
+      exportPanel.stop();
+    },
   };
 };
 

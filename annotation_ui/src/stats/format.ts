@@ -68,3 +68,19 @@ export function monthName(month: string, locale: Locale = getLocale()): string {
   const d = new Date(`${month.slice(0, 7)}-01T00:00:00Z`);
   return new Intl.DateTimeFormat(locale, { year: "numeric", month: "long", timeZone: "UTC" }).format(d);
 }
+
+/** A file's size: bytes below 1 kB, else kB / MB / GB (powers of 1000, as the units say) with
+ * up to one decimal. */
+export function fileSize(bytes: Maybe<number>, locale: Locale = getLocale()): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return EMPTY;
+  const units = ["kilobyte", "megabyte", "gigabyte"] as const;
+  if (bytes < 1000) return new Intl.NumberFormat(locale, { style: "unit", unit: "byte", unitDisplay: "long" }).format(bytes);
+  let value = bytes / 1000;
+  let i = 0;
+  // 999,960 bytes is "1 MB", not "1,000 kB": compare what one decimal shows.
+  while (Math.round(value * 10) / 10 >= 1000 && i < units.length - 1) {
+    value /= 1000;
+    i += 1;
+  }
+  return new Intl.NumberFormat(locale, { style: "unit", unit: units[i], unitDisplay: "short", maximumFractionDigits: 1 }).format(value);
+}
