@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +19,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit.jobs import run_worker
+from app.kit.storage import LocalObjectStore
 from app.models import DataKind, Enterprise, EnterpriseKind, JobStatus, LabelingJob, Role, User
 from app.quality.sweep import sweep
 from app.stats.periods import park_today
@@ -443,7 +446,7 @@ async def test_client_follows_job_progress(
         per_vendor: dict[str, int] = {}
         for r in vendors["rows"]:
             per_vendor[r["name"]] = per_vendor.get(r["name"], 0) + r["labels"]
-        section = page.locator("section.stats-table")
+        section = page.locator("section.stats-table", has=page.locator("#stats-job-vendors"))
         lines = await export_csv(section)
         assert lines[0][:4] == ["服务商", "标注员人数", "领取中", "标注数"]
         assert {line[0]: int(line[3]) for line in lines[1:]} == per_vendor
@@ -467,6 +470,143 @@ async def test_client_follows_job_progress(
         await expect(page.locator("article.statement tbody tr")).to_have_count(
             len(statement["lines"])
         )
+    finally:
+        await page.context.close()
+
+
+async def test_client_exports_the_labels(
+    db: AsyncSession,
+    browser: Browser,
+    base_url: str,
+    park: StatsPark,
+    server_store: LocalObjectStore,
+) -> None:
+    """A client member asks for the job's labels as JSONL on the job's page, follows the export
+    until its link appears and downloads the file: one line per item of the job."""
+    member = park.users["client_member@client"]
+    kind = park.job.label_schema["kind"]
+    formats = await park.api(db, member, "exports/formats")
+    fitting = [f["name"] for f in formats if kind in f["label_kinds"]]
+    assert "coco" not in fitting  # boxes and polygons only
+    items = await db.scalars(
+        text("SELECT id FROM items WHERE job_id = :job AND NOT is_gold ORDER BY id"),
+        {"job": park.job.id},
+    )
+    item_ids = list(items)
+    assert len(item_ids) == len(TRUTH)
+    page = await open_as(browser, db, base_url, member)
+    try:
+        await page.goto(f"/stats/jobs/{park.job.id}")
+        await settled(page)
+        panel = page.locator("section.export-panel")
+        await expect(panel.locator("h2")).to_have_text("导出标注")
+        history = page.locator("section.stats-table", has=page.locator("#stats-job-exports"))
+        await expect(history.locator("tbody")).to_have_text("此任务还没有导出记录。")
+
+        # Only the formats that hold text classification, each with what it holds.
+        choices = panel.locator('input[name="export-format"]')
+        assert [await c.get_attribute("value") for c in await choices.all()] == fitting
+        await expect(panel.get_by_label("COCO")).to_have_count(0)
+        await expect(panel.locator("#export-format-text_csv-hint")).to_have_text(
+            "文本分类的 CSV 表格：文本、标签、置信度。"
+        )
+        await expect(panel.get_by_label("JSONL（Brigade 格式）")).to_be_checked()
+        # A format with one answer per item cannot take every annotator's label.
+        raw = panel.get_by_label("全部标注（每位标注员的标注）")
+        await raw.check()
+        await panel.get_by_label("spaCy JSON").check()
+        await expect(raw).to_be_disabled()
+        await expect(panel.get_by_label("共识结果（每个条目一个答案）")).to_be_checked()
+        await expect(panel.locator("#export-raw-hint")).to_contain_text("spaCy JSON")
+        await panel.get_by_label("JSONL（Brigade 格式）").check()
+        await expect(raw).to_be_enabled()
+        await expect(panel.get_by_label("包含图片链接")).to_have_count(0)  # a text job
+
+        # The minimum confidence is checked before anything is sent.
+        confidence = panel.locator("#export-min-confidence")
+        label = panel.locator('label[for="export-min-confidence"]')
+        await expect(label).to_contain_text("最低置信度")
+        await confidence.fill("1.5")
+        await panel.get_by_role("button", name="开始导出").click()
+        await expect(panel.locator("#export-min-confidence-error")).to_have_text(
+            "请输入 0 到 1 之间的数，例如 0.8。"
+        )
+        await expect(confidence).to_be_focused()
+        await expect(confidence).to_have_attribute("aria-invalid", "true")
+        await confidence.fill("")
+
+        # What the server refuses is shown beside the form in its own words (the request is
+        # changed on its way to a format this job's labels do not fit: a real 422).
+        async def unfit(route: Route) -> None:
+            body = json.loads(route.request.post_data or "{}")
+            await route.continue_(post_data=json.dumps({**body, "format": "coco"}))
+
+        await page.route(f"**/api/v1/jobs/{park.job.id}/exports", unfit)
+        await panel.get_by_role("button", name="开始导出").click()
+        alert = panel.locator(".alert-error")
+        await expect(alert).to_contain_text("coco cannot hold text_classification labels")
+        await page.unroute(f"**/api/v1/jobs/{park.job.id}/exports", unfit)
+        assert (await park.api(db, member, f"jobs/{park.job.id}/exports"))["total"] == 0
+
+        # The real request: queued, then written by a worker (the browser server runs none:
+        # this one writes into its store), followed by the page until the link appears.
+        await panel.get_by_role("button", name="开始导出").click()
+        await expect(alert).to_have_count(0)
+        status = panel.locator(".export-status")
+        await expect(status).to_have_text("JSONL（Brigade 格式）（共识结果）：排队中")
+        await expect(history.locator("tbody tr")).to_have_count(1)
+        await run_worker(
+            park.app.state.sessionmaker,
+            server_store,
+            park.app.state.server_secret,
+            concurrency=1,
+            queues=["exports"],
+            install_signal_handlers=False,
+            wait=False,
+        )
+        await expect(status).to_have_text("JSONL（Brigade 格式）（共识结果）：已完成")
+        (done,) = (await park.api(db, member, f"jobs/{park.job.id}/exports"))["items"]
+        assert done["status"] == "done"
+        assert (done["format"], done["labels"]) == ("jsonl", "consensus")
+        assert done["items_written"] == len(TRUTH)
+        await expect(figure(page, "items_written")).to_have_text(n(len(TRUTH)))
+        await expect(figure(page, "items_skipped")).to_have_text(n(done["items_skipped"]))
+        assert done["size_bytes"] > 1000
+        await expect(figure(page, "size")).to_have_text(f"{done['size_bytes'] / 1000:.1f} kB")
+        link = panel.get_by_role("link", name=f"下载 {done['file_name']}")
+        assert await link.get_attribute("download") == done["file_name"]
+        async with page.expect_download() as info:
+            await link.click()
+        download = await info.value
+        assert download.suggested_filename == done["file_name"]
+        lines = (await download.path()).read_bytes().decode("utf-8").splitlines()
+        assert len(lines) == len(item_ids)
+        rows = [json.loads(line) for line in lines]
+        assert sorted(r["item_id"] for r in rows) == item_ids
+        assert {r["job_id"] for r in rows} == {str(park.job.id)}
+
+        # The export in the job's list, its link and its CSV.
+        row = history.locator("tbody tr")
+        await expect(row).to_contain_text("已完成")
+        await expect(row.locator("td").nth(3)).to_have_text(n(len(TRUTH)))
+        row_link = row.get_by_role("link", name=f"下载 {done['file_name']}")
+        assert await row_link.get_attribute("download") == done["file_name"]
+        lines_csv = await export_csv(history)
+        assert lines_csv[0] == ["格式", "导出内容", "状态", "条目数", "大小", "提交时间", "下载"]
+        (line,) = lines_csv[1:]
+        assert datetime.fromisoformat(line[5]) == datetime.fromisoformat(done["created_at"])
+        assert line[:5] + line[6:] == [
+            "jsonl",
+            "consensus",
+            "done",
+            str(len(TRUTH)),
+            str(done["size_bytes"]),
+            done["file_name"],
+        ]
+        await check_page(page)
+        await page.locator("h1").focus()
+        await panel.evaluate("el => scrollTo(0, el.getBoundingClientRect().top + scrollY - 72)")
+        await shot(page, "stats-job-export", top=False)
     finally:
         await page.context.close()
 
