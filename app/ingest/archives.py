@@ -166,7 +166,9 @@ def safe_member_name(name: str) -> str | None:
     parts = [part for part in name.split("/") if part not in ("", ".")]
     if not parts or ".." in parts:
         return None
-    return unicodedata.normalize("NFC", "/".join(parts))
+    safe = unicodedata.normalize("NFC", "/".join(parts))
+    # Checked again once "./" and empty parts are gone: "./C:" must not become a drive.
+    return None if _DRIVE.match(safe) else safe
 
 
 def _problem(name: str, code: ProblemCode, message: str) -> ArchiveProblem:
