@@ -19,6 +19,7 @@ from app.labeling import repository as labeling_repo
 from app.quality import refit as quality_refit
 from app.quality import sweep as quality_sweep
 from app.webhooks import delivery as webhook_delivery
+from app.webhooks import repository as webhook_repo
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +52,16 @@ async def purge_expired_sessions(context: procrastinate.JobContext, timestamp: i
     async with session_scope(_maker(context)) as session:
         deleted = await auth_repo.purge_old_sessions(session)
     log.info("expired_sessions_purged", deleted=deleted, scheduled_at=timestamp)
+    return deleted
+
+
+@queue_app.periodic(cron="41 3 * * *", periodic_id="purge_webhook_deliveries")
+@queue_app.task(name="brigade.purge_webhook_deliveries", queue="default", pass_context=True)
+async def purge_webhook_deliveries(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Daily: the delivery log keeps a month of finished deliveries."""
+    async with session_scope(_maker(context)) as session:
+        deleted = await webhook_repo.purge_deliveries(session)
+    log.info("webhook_deliveries_purged", deleted=deleted, scheduled_at=timestamp)
     return deleted
 
 

@@ -171,6 +171,7 @@ class Export(Tracked):
 class ExportFormatInfo(Model):
     name: str
     label_kinds: list[str]
+    raw: bool | None = None  # whether it holds every annotator's label (None: an older server)
     content_type: str
     extension: str
     description: str

@@ -1,12 +1,13 @@
-"""SQL of webhooks: fanning an event out to its subscribers, recording an attempt, and finding
-a delivery's queued job."""
+"""SQL of webhooks: fanning an event out to its subscribers, recording an attempt, finding a
+delivery's queued job, and purging the old log."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, cast, func, insert, literal, select, text, update
+from sqlalchemy import case, cast, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,3 +123,15 @@ _ITEMS_TOTAL = text(
 async def items_total(session: AsyncSession, job_id: uuid.UUID) -> int:
     """A job's items to label, from its datasets' counters (a few rows, not the items)."""
     return int(await session.scalar(_ITEMS_TOTAL, {"job": job_id}) or 0)
+
+
+async def purge_deliveries(session: AsyncSession, keep: timedelta = timedelta(days=30)) -> int:
+    """Finished deliveries older than ``keep`` (the log a client reads covers the last month);
+    pending ones stay whatever their age."""
+    result = await session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.created_at < datetime.now(UTC) - keep,
+            WebhookDelivery.status != DeliveryStatus.PENDING,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
