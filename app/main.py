@@ -178,12 +178,17 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-def _has_file(schemas: dict[str, Any], schema: dict[str, Any]) -> bool:
-    ref = schema.get("$ref")
-    if ref is not None:
-        return _has_file(schemas, schemas[ref.rsplit("/", 1)[-1]])
-    text = str(schema)
-    return "'format': 'binary'" in text or "contentMediaType" in text
+def _has_file(schemas: dict[str, Any], schema: Any) -> bool:
+    """Whether ``schema`` (following references) has a file field anywhere."""
+    if isinstance(schema, list):
+        return any(_has_file(schemas, part) for part in schema)
+    if not isinstance(schema, dict):
+        return False
+    if "$ref" in schema:
+        return _has_file(schemas, schemas[schema["$ref"].rsplit("/", 1)[-1]])
+    if schema.get("format") == "binary" or "contentMediaType" in schema:
+        return True
+    return any(_has_file(schemas, value) for value in schema.values())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

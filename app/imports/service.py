@@ -31,7 +31,6 @@ from app.auth.principal import Principal
 from app.datasets.service import target_job
 from app.errors import InvalidInput
 from app.exports.formats.label_studio_import import (
-    ImportedAnswer,
     ImportedTask,
     LabelStudioFileError,
     TaskProblem,
@@ -107,16 +106,20 @@ class _Matcher:
         return None
 
 
-def _consensus(answers: list[ImportedAnswer]) -> tuple[dict[str, Any], float]:
-    """The answer imported annotations give their item, and the share that agree with it."""
-    if len(answers) == 1:
-        return answers[0].answer, 1.0
-    keyed = [orjson.dumps(a.answer, option=orjson.OPT_SORT_KEYS) for a in answers]
-    if "label" in answers[0].answer or "labels" in answers[0].answer:
+def _consensus(
+    annotations: list[tuple[dict[str, Any], str | None]],
+) -> tuple[dict[str, Any], float]:
+    """The answer imported annotations (validated answer, when made) give their item, and the
+    share that agree with it."""
+    if len(annotations) == 1:
+        return annotations[0][0], 1.0
+    keyed = [orjson.dumps(answer, option=orjson.OPT_SORT_KEYS) for answer, _ in annotations]
+    first = annotations[0][0]
+    if "label" in first or "labels" in first:
         votes = Counter(keyed)
         best = max(votes, key=lambda k: (votes[k], -keyed.index(k)))  # ties: the first
     else:  # shapes and spans: the latest annotation (Label Studio's own "last one wins")
-        latest = max(range(len(answers)), key=lambda i: (answers[i].created_at or "", i))
+        latest = max(range(len(annotations)), key=lambda i: (annotations[i][1] or "", i))
         best = keyed[latest]
     chosen: dict[str, Any] = orjson.loads(best)
     return chosen, keyed.count(best) / len(keyed)
@@ -213,15 +216,11 @@ async def _import_batch(
                     "made_at": a.created_at,
                 }
             )
-        annotated = [a for origin, _, a, _ in valid if origin == "annotation"]
+        annotated = [
+            (answer, a.created_at) for origin, _, a, answer in valid if origin == "annotation"
+        ]
         if annotated:
-            chosen, share = _consensus(
-                [
-                    ImportedAnswer(answer, a.ref, a.author, a.score, a.lead_time, a.created_at)
-                    for origin, _, a, answer in valid
-                    if origin == "annotation"
-                ]
-            )
+            chosen, share = _consensus(annotated)
             answers.append(
                 {"item_id": item.id, "answer": chosen, "confidence": share, "n": len(annotated)}
             )

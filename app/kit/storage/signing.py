@@ -58,20 +58,9 @@ class UrlSigner:
         return f"{self._base}{path}?{query}"
 
     def get_urls(self, keys: list[str], ttl_seconds: int) -> list[str]:
-        """GET URLs for many plain keys (``quote`` would leave them as they are) at once: the
-        expiry and the keyed state are shared, a URL costs one HMAC (an export signs one per
-        image). Other keys go through ``url``."""
-        expires = int(time.time()) + ttl_seconds
-        mac, base = self._mac.copy, self._base
-        urls = []
-        for key in keys:
-            if not _PLAIN.fullmatch(key):
-                urls.append(self.url("GET", key, ttl_seconds))
-                continue
-            h = mac()
-            h.update(f"GET\n{key}\n{expires}".encode())
-            urls.append(f"{base}{key}?expires={expires}&sig={h.hexdigest()}")
-        return urls
+        """GET URLs for many keys at once (an export signs one per image), expiring together."""
+        now = time.time()
+        return [self.url("GET", key, ttl_seconds, now=now) for key in keys]
 
     def verify(
         self,
