@@ -58,7 +58,9 @@ class AuthSettings(BaseModel):
     cookie_secure: bool = False
     max_failed_logins: int = Field(default=10, ge=1)
     # How long a process may reuse a session lookup (app/auth/session_cache.py); 0 = never.
-    session_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Revocations and role changes reach every process at once through NOTIFY; while that
+    # feed is down, lookups live 5 s at most.
+    session_cache_seconds: float = Field(default=300.0, ge=0, le=3600)
     # argon2id cost: OWASP's recommended setting (19 MiB, 2 passes, 1 lane). Heavier settings
     # cost login capacity (docs/performance.md: a shift of 5,000 annotators logs in at once).
     # Lower only for test suites: this is what protects leaked hashes.

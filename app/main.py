@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from app.audit.endpoints import router as audit_router
 from app.auth.endpoints import router as auth_router
 from app.auth.session_cache import PrincipalCache
+from app.auth.session_cache import watch as watch_sessions
 from app.config import Settings, get_settings
 from app.datasets.endpoints import router as datasets_router
 from app.enterprises.endpoints import router as enterprises_router
@@ -103,6 +104,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await store.ensure_ready()
     app.state.store = store
     worker: asyncio.Task[None] | None = None
+    # Session lookups stay cached while PostgreSQL can tell this process when one goes stale.
+    watcher = asyncio.create_task(watch_sessions(app.state.principal_cache, libpq_url(url)))
     async with open_queue(libpq_url(url)):
         app.state.queue_open = True
         if settings.worker.embedded:
@@ -130,10 +133,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
         finally:
             app.state.queue_open = False
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+            for task in (worker, watcher):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             shutdown_pool()
     await engine.dispose()
 

@@ -50,8 +50,9 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
         key = hash_secret(cookie)
         cached = cache.get(key)
         if cached is None:
-            principal = await service.principal_from_session(session, cookie)
-            cache.put(key, principal)
+            epoch = cache.epoch
+            principal, expires_at = await service.principal_from_session(session, cookie)
+            cache.put(key, principal, epoch=epoch, session_expires_at=expires_at)
         else:
             principal = cached
     request.state.principal = principal  # for access logs

@@ -27,7 +27,7 @@ async def live_session(session: AsyncSession, secret_hash: str) -> Session | Non
 
 _SESSION_PRINCIPAL = DriverSQL("""
 SELECT u.id, u.enterprise_id, u.enterprise_kind, u.role, u.team_id,
-       u.is_active AND e.is_active AS active
+       u.is_active AND e.is_active AS active, s.expires_at
 FROM sessions s JOIN users u ON u.id = s.user_id JOIN enterprises e ON e.id = u.enterprise_id
 WHERE s.secret_hash = :h AND s.revoked_at IS NULL AND s.expires_at > now()
 """)

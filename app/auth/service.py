@@ -94,19 +94,23 @@ async def logout(session: AsyncSession, session_secret: str) -> None:
         await repository.revoke_session(session, row.id, datetime.now(UTC))
 
 
-async def principal_from_session(session: AsyncSession, session_secret: str) -> Principal:
+async def principal_from_session(
+    session: AsyncSession, session_secret: str
+) -> tuple[Principal, datetime]:
+    """The person behind a live session, and when the session expires."""
     row = await repository.session_principal(session, hash_secret(session_secret))
     if row is None:
         raise NotAuthenticated("Your session has expired; log in again.")
     if not row.active:
         raise NotAuthenticated("This account is deactivated; ask your enterprise admin.")
-    return Principal(
+    principal = Principal(
         enterprise_id=row.enterprise_id,
         enterprise_kind=EnterpriseKind(row.enterprise_kind),
         role=Role(row.role),
         user_id=row.id,
         team_id=row.team_id,
     )
+    return principal, row.expires_at
 
 
 async def principal_from_token(session: AsyncSession, token: str) -> Principal:
