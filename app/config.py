@@ -84,6 +84,8 @@ class ServerSettings(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
     # Pending connections the listening socket queues (capped by net.core.somaxconn).
     backlog: int = Field(default=4096, ge=64, le=65535)
+    # `next` and `submit` as lean routes ahead of the API router (app/labeling/fastpath.py).
+    fast_labeling: bool = True
 
 
 class ParkSettings(BaseModel):

@@ -37,6 +37,7 @@ from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import create_store
 from app.labeling.endpoints import router as labeling_router
+from app.labeling.fastpath import routes as labeling_fast_routes
 from app.ops.endpoints import router as ops_router
 from app.quality.endpoints import router as quality_router
 from app.runtime import database_url, migrate
@@ -213,6 +214,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.version = VERSION
     app.state.queue_open = False
     install_error_handlers(app)
+    if settings.server.fast_labeling:
+        app.router.routes.extend(labeling_fast_routes())  # first: matched before the API
     app.include_router(ops_router)
     app.include_router(api_router())
 

@@ -1,0 +1,109 @@
+"""The annotator's loop (`next`, `submit`) as plain Starlette routes, matched before the API.
+
+These two requests are nearly all of a park's traffic: hundreds a second at its peak. As
+FastAPI routes, the framework's per-request work (nested route matching, dependency solving,
+body and response-model validation passes) cost as much server CPU as the statements they run
+(docs/performance.md, "Labeling loop"). Here each does the same steps by hand, once:
+
+- the same principal lookup (``get_principal``: cookie or token, X-Requested-With, the cache);
+- the same unit of work (``session_scope``: committed before the response is sent);
+- the same service functions and the same request and response models, parsed and dumped
+  by Pydantic's JSON mode in one pass each;
+- the same errors: these routes sit inside the middleware and exception handlers, so
+  ``AppError``, validation errors (with ``body`` locations, as FastAPI reports them), pool
+  timeouts (503) and request ids behave exactly as on every other route.
+
+The FastAPI routes in ``endpoints.py`` stay: they document both operations in OpenAPI and
+serve them when ``BRIGADE_SERVER__FAST_LABELING=false`` (the benchmark's comparison, and a
+way out should this path ever misbehave). Tests run the labeling API both ways.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from app.auth.dependencies import get_principal
+from app.kit.db import session_scope, use_autocommit
+from app.labeling import service
+from app.labeling.schemas import NextRequest, SubmitRequest
+
+PREFIX = "/api/v1/labeling"
+M = TypeVar("M", bound=BaseModel)
+
+
+def _is_json(content_type: str) -> bool:
+    kind = content_type.partition(";")[0].strip().lower()
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
+def _invalid(kind: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": kind, "loc": ("body",), "msg": message, "input": None}])
+
+
+async def _decoded(request: Request) -> Any:
+    """The JSON body decoded (None when absent), before authentication, as FastAPI does."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    if not _is_json(request.headers.get("content-type", "")):
+        raise _invalid("json_type", "Send the body as application/json.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _invalid("json_invalid", f"Invalid JSON: {exc}") from None
+
+
+def _validated(model: type[M], data: Any) -> M:
+    """Validated as Python data (after authentication, as FastAPI does): the same messages
+    as FastAPI gives ("a valid list", not JSON mode's "a valid array")."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors: list[Any] = [
+            {**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)
+        ]
+        raise RequestValidationError(errors) from None
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+async def next_assignment(request: Request) -> Response:
+    data = await _decoded(request)
+    state = request.app.state
+    async with session_scope(state.sessionmaker) as session:
+        principal = await get_principal(request, session, state.settings)
+        body = NextRequest() if data is None else _validated(NextRequest, data)
+        await use_autocommit(session)  # one statement (brigade_next): no BEGIN/COMMIT
+        out = await service.next_assignment(session, principal, state.store, body)
+    return _json(out)
+
+
+async def submit(request: Request) -> Response:
+    data = await _decoded(request)
+    assignment_id: int = request.path_params["assignment_id"]
+    state = request.app.state
+    async with session_scope(state.sessionmaker) as session:
+        principal = await get_principal(request, session, state.settings)
+        if data is None:
+            raise _invalid("missing", "Field required")
+        body = _validated(SubmitRequest, data)
+        out = await service.submit(session, principal, state.store, assignment_id, body)
+    return _json(out)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(f"{PREFIX}/next", next_assignment, methods=["POST"]),
+        Route(f"{PREFIX}/assignments/{{assignment_id:int}}/submit", submit, methods=["POST"]),
+    ]
