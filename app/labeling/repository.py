@@ -62,8 +62,12 @@ _NEXT = DriverSQL(
 )
 
 
-async def next_lease(
-    session: AsyncSession,
+async def next_lease(session: AsyncSession, params: dict[str, Any]) -> Lease:
+    """Run ``brigade_next`` with ``next_params``."""
+    return lease_from_rows(await fetch(session, _NEXT, params))
+
+
+def next_params(
     me: uuid.UUID,
     vendor: uuid.UUID,
     job: uuid.UUID | None,
@@ -71,8 +75,8 @@ async def next_lease(
     *,
     draw: float,
     max_holding: int,
-) -> Lease:
-    params = {
+) -> dict[str, Any]:
+    return {
         "me": me,
         "vendor": vendor,
         "job": job,
@@ -80,7 +84,9 @@ async def next_lease(
         "draw": draw,
         "max_holding": max_holding,
     }
-    rows = await fetch(session, _NEXT, params)
+
+
+def lease_from_rows(rows: list[Any]) -> Lease:
     first = rows[0]
     if first.assignment_id is None:
         return Lease(first.outcome)
@@ -279,9 +285,17 @@ SELECT id, item_id, answer, submitted_at FROM l ORDER BY item_id
 
 
 async def write_submission(
-    session: AsyncSession, a: Any, me: uuid.UUID, **values: Any
-) -> list[Any]:
-    """Labels in, slot done, assignment submitted, skip streak reset: one statement."""
+    session: AsyncSession,
+    a: Any,
+    me: uuid.UUID,
+    lease_next: dict[str, Any] | None,
+    **values: Any,
+) -> tuple[list[Any], Lease | None]:
+    """Labels in, slot done, assignment submitted, skip streak reset (one statement); then,
+    with ``lease_next`` (``next_params``), the next work leased in the same transaction.
+
+    (psycopg's pipeline mode would send both with the COMMIT in one round trip; measured on
+    this path it cost more client CPU than the round trips it saved: 228 against 153 us.)"""
     params = {
         "job": a.job_id,
         "a": a.id,
@@ -292,7 +306,8 @@ async def write_submission(
         "leased": a.leased_at,
         **values,
     }
-    return await fetch(session, _WRITE_SUBMISSION, params)
+    labels = await fetch(session, _WRITE_SUBMISSION, params)
+    return labels, (None if lease_next is None else await next_lease(session, lease_next))
 
 
 _STORED = text(

@@ -76,9 +76,13 @@ def annotator_of(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:
 async def next_assignment(
     session: AsyncSession, principal: Principal, store: ObjectStore, req: NextRequest
 ) -> NextOut:
+    lease = await repo.next_lease(session, _next_params(principal, req))
+    return await _offer(session, store, lease)
+
+
+def _next_params(principal: Principal, req: NextRequest) -> dict[str, Any]:
     me, vendor = annotator_of(principal)
-    lease = await repo.next_lease(
-        session,
+    return repo.next_params(
         me,
         vendor,
         req.job_id,
@@ -87,6 +91,9 @@ async def next_assignment(
         draw=random.random(),
         max_holding=MAX_HOLDING,
     )
+
+
+async def _offer(session: AsyncSession, store: ObjectStore, lease: repo.Lease) -> NextOut:
     if lease.assignment_id is None:
         return NextOut(assignment=None, reason=NoWorkReason(lease.outcome))
     return NextOut(assignment=await _render(session, store, lease))
@@ -264,11 +271,15 @@ async def submit(
         raise _refusal(a.id, state, a.lease_until)
     answers = _validated(a.label_schema, a.items, body)
     rows = orjson.dumps([{"item_id": iid, "answer": ans} for iid, ans in answers]).decode()
+    lease_next = (
+        _next_params(principal, NextRequest(job_id=body.next_job_id)) if body.next else None
+    )
     try:
-        labels = await repo.write_submission(
+        labels, lease = await repo.write_submission(
             session,
             a,
             me,
+            lease_next,
             rows=rows,
             sid=body.submission_id,
             active=body.active_ms,
@@ -279,10 +290,8 @@ async def submit(
             raise Conflict(_SID_REUSED) from exc  # the same id sent for two assignments at once
         raise
     out = _out(a.id, body.submission_id, labels, False)
-    if body.next:
-        out.next = await next_assignment(
-            session, principal, store, NextRequest(job_id=body.next_job_id)
-        )
+    if lease is not None:
+        out.next = await _offer(session, store, lease)
     return out
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling import repository as repo
 from app.labeling.checker import check
-from app.models import Assignment, EnterpriseKind, Label, Role, TaskSlot
+from app.models import Assignment, AssignmentState, EnterpriseKind, Label, Role, TaskSlot
 from tests.labeling.conftest import Park
 
 
@@ -90,6 +93,49 @@ async def test_submit_is_idempotent_by_submission_id(park: Park, db: AsyncSessio
     assert reused.status_code == 409
     assert "submission_id" in reused.json()["detail"]
     assert await db.scalar(select(func.count()).select_from(Label)) == 1
+
+
+async def test_one_submission_id_sent_for_two_assignments_at_once_makes_one_label(
+    park: Park, db: AsyncSession, app: FastAPI
+) -> None:
+    """The race the load cannot see: the other use of the id is not committed yet when this
+    submit reads, so the unique index decides (at the write) and the loser gets
+    409 with nothing written, and its next work not leased."""
+    a = await park.annotator(db)
+    first = await a.next_assignment()
+    second = await a.next_assignment(holding=[first["id"]]) if first else None
+    assert first is not None
+    assert second is not None
+    sid = uuid.uuid4()
+    async with app.state.sessionmaker() as other:
+        await other.execute(
+            update(Assignment)
+            .where(Assignment.id == first["id"])
+            .values(
+                submission_id=sid,
+                state=AssignmentState.SUBMITTED,
+                finished_at=datetime.now(UTC),
+            )
+        )
+        await other.flush()  # holds the id in the index, uncommitted
+
+        async def commit_soon() -> None:
+            await asyncio.sleep(0.3)
+            await other.commit()
+
+        racing = asyncio.create_task(commit_soon())
+        started = time.monotonic()
+        r = await a.submit(second, submission_id=sid, next=True)
+        waited = time.monotonic() - started
+        await racing
+    assert waited >= 0.25  # it got past the load and waited on the index: the race happened
+    assert r.status_code == 409, r.text
+    assert "submission_id" in r.json()["detail"]
+    assert await db.scalar(select(func.count()).select_from(Label)) == 0
+    leased = await db.scalar(
+        select(func.count()).select_from(Assignment).where(Assignment.annotator_id == a.user.id)
+    )
+    assert leased == 2  # the failed submit leased nothing new
 
 
 async def test_invalid_answers_are_refused_with_the_field(park: Park, db: AsyncSession) -> None:
