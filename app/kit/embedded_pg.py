@@ -29,7 +29,34 @@ def start_embedded(data_dir: Path) -> str:
         server = get_server(str(pg_dir), cleanup_mode="stop")
     uri: str = server.get_uri()
     ensure_database(uri, DATABASE_NAME)
+    tune(uri)
     return to_sqlalchemy_url(uri, DATABASE_NAME)
+
+
+# Server settings the embedded PostgreSQL runs with (an external server is its operator's to
+# tune; docs/deploy.md suggests the same). Autovacuum looks at each database every 10 s instead
+# of every minute: the distribution queue's tables change hundreds of rows a second, and a job
+# that has just started must not run for a minute on plans made for its empty tables (the
+# per-table thresholds are in migration 0016).
+EMBEDDED_SETTINGS = {"autovacuum_naptime": "10s"}
+
+
+def tune(admin_uri: str) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        changed = False
+        for name, value in EMBEDDED_SETTINGS.items():
+            current = conn.execute(
+                "SELECT setting || coalesce(unit, '') FROM pg_settings WHERE name = %s", (name,)
+            ).fetchone()
+            if current is None or current[0] != value:
+                conn.execute(
+                    sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)
+                    )
+                )
+                changed = True
+        if changed:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def ensure_database(admin_uri: str, name: str) -> None:
