@@ -95,6 +95,12 @@ class ServiceUnavailable(AppError):
     error = "ServiceUnavailable"
 
 
+class AtCapacity(ServiceUnavailable):
+    """Overloaded right now: the client should come back shortly (Retry-After)."""
+
+    retry_after = 2
+
+
 def error_body(error: str, detail: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
     return ErrorResponse(error=error, detail=detail, fields=fields).model_dump(exclude_none=True)
 
@@ -138,8 +144,11 @@ _HTTP_NAMES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        retry_after = getattr(exc, "retry_after", None)
         return JSONResponse(
-            error_body(exc.error, exc.detail, exc.fields), status_code=exc.status_code
+            error_body(exc.error, exc.detail, exc.fields),
+            status_code=exc.status_code,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
         )
 
     @app.exception_handler(RequestValidationError)

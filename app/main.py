@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.queue_open = False
     install_error_handlers(app)
     if settings.server.fast_labeling:
+        app.state.labeling_gate = asyncio.Semaphore(settings.server.labeling_concurrency)
         app.router.routes.extend(labeling_fast_routes())  # first: matched before the API
     app.include_router(ops_router)
     app.include_router(api_router())

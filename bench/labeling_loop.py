@@ -355,7 +355,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--combined", action="store_true", help="submit with next: true")
     parser.add_argument("--pool-size", type=int, default=0, help="per server process")
-    parser.add_argument("--max-overflow", type=int, default=5, help="per server process")
+    parser.add_argument("--max-overflow", type=int, default=None, help="per server process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="brigade-bench-") as data_dir:
         url = start_embedded(Path(data_dir))
@@ -364,10 +364,13 @@ def main() -> None:
             "BRIGADE_DATA_DIR": data_dir,
             "BRIGADE_DATABASE_URL": url,
             "BRIGADE_LOG_LEVEL": "WARNING",
-            # Per server process; PostgreSQL's default max_connections is 100.
-            "BRIGADE_DB__POOL_SIZE": str(args.pool_size or min(20, 60 // args.workers)),
-            "BRIGADE_DB__MAX_OVERFLOW": str(args.max_overflow),
         }
+        # The product's pool unless asked otherwise (per server process; PostgreSQL's default
+        # max_connections is 100).
+        if args.pool_size:
+            env["BRIGADE_DB__POOL_SIZE"] = str(args.pool_size)
+        if args.max_overflow is not None:
+            env["BRIGADE_DB__MAX_OVERFLOW"] = str(args.max_overflow)
         subprocess.run([BRIGADE, "migrate"], env=env, check=True, capture_output=True)
         t0 = time.monotonic()
         job, cookies = asyncio.run(_seed(url, args.annotators, args.items))

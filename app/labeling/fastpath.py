@@ -9,6 +9,8 @@ body and response-model validation passes) cost as much server CPU as the statem
 - the same unit of work (``session_scope``: committed before the response is sent);
 - the same service functions and the same request and response models, parsed and dumped
   by Pydantic's JSON mode in one pass each;
+- one more step of their own: at most ``server.labeling_concurrency`` of them work in the
+  database at once per process (``_admitted``); the rest wait without holding a connection;
 - the same errors: these routes sit inside the middleware and exception handlers, so
   ``AppError``, validation errors (with ``body`` locations, as FastAPI reports them), pool
   timeouts (503) and request ids behave exactly as on every other route.
@@ -20,6 +22,9 @@ way out should this path ever misbehave). Tests run the labeling API both ways.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -30,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from app.auth.dependencies import get_principal
+from app.errors import AtCapacity
 from app.kit.db import session_scope, use_autocommit
 from app.labeling import service
 from app.labeling.schemas import NextRequest, SubmitRequest
@@ -78,10 +84,34 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
+@asynccontextmanager
+async def _admitted(request: Request) -> AsyncIterator[None]:
+    """A turn at the database for this process's labeling work (``labeling_concurrency``).
+
+    Hundreds of annotators' requests arrive at once; letting them all into PostgreSQL makes
+    them contend for the same rows at the front of the queue and slows every one of them.
+    Waiting here holds no connection. A wait as long as the pool's timeout means overload:
+    503 with Retry-After, nothing done.
+    """
+    state = request.app.state
+    try:
+        await asyncio.wait_for(
+            state.labeling_gate.acquire(), state.settings.db.pool_timeout_seconds
+        )
+    except TimeoutError:
+        raise AtCapacity(
+            "The server is at capacity right now; retry in a few seconds. Nothing was saved."
+        ) from None
+    try:
+        yield
+    finally:
+        state.labeling_gate.release()
+
+
 async def next_assignment(request: Request) -> Response:
     data = await _decoded(request)
     state = request.app.state
-    async with session_scope(state.sessionmaker) as session:
+    async with _admitted(request), session_scope(state.sessionmaker) as session:
         principal = await get_principal(request, session, state.settings)
         body = NextRequest() if data is None else _validated(NextRequest, data)
         await use_autocommit(session)  # one statement (brigade_next): no BEGIN/COMMIT
@@ -93,7 +123,7 @@ async def submit(request: Request) -> Response:
     data = await _decoded(request)
     assignment_id: int = request.path_params["assignment_id"]
     state = request.app.state
-    async with session_scope(state.sessionmaker) as session:
+    async with _admitted(request), session_scope(state.sessionmaker) as session:
         principal = await get_principal(request, session, state.settings)
         if data is None:
             raise _invalid("missing", "Field required")

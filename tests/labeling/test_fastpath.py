@@ -3,6 +3,7 @@ through the FastAPI routes they shadow: same statuses, same bodies, same error s
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,11 +11,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
+from sqlalchemy import func, select
 from starlette.routing import Match
 
 from app.config import Settings
 from app.labeling import fastpath
 from app.main import create_app
+from app.models import Assignment
 from tests.factories import browser_client
 from tests.labeling.conftest import Park
 
@@ -159,3 +162,22 @@ async def test_work_round_trips_the_same_both_ways(
         r = await a.http.post(f"/api/v1/labeling/assignments/{nxt['id']}/submit", json=body)
         assert r.status_code == 200, r.text
         assert r.json()["next"]["assignment"]["id"] not in (held["id"], nxt["id"])
+
+
+async def test_a_full_gate_answers_503_with_retry_after_and_does_nothing(
+    park: Park, app: FastAPI, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More labeling requests than the process lets into the database at once wait their turn;
+    one that waits as long as the pool's timeout is told to come back, with nothing done."""
+    a = await park.annotator(db)
+    gate = asyncio.Semaphore(1)
+    await gate.acquire()  # every turn taken
+    monkeypatch.setattr(app.state, "labeling_gate", gate)
+    monkeypatch.setattr(app.state.settings.db, "pool_timeout_seconds", 0.2)
+    busy = await a.http.post("/api/v1/labeling/next")
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"] == "2"
+    assert busy.json()["error"] == "ServiceUnavailable"
+    assert await db.scalar(select(func.count()).select_from(Assignment)) == 0
+    gate.release()  # a turn frees up: the same request goes through
+    assert (await a.http.post("/api/v1/labeling/next")).json()["assignment"] is not None
