@@ -172,12 +172,17 @@ async def test_a_full_gate_answers_503_with_retry_after_and_does_nothing(
     a = await park.annotator(db)
     gate = asyncio.Semaphore(1)
     await gate.acquire()  # every turn taken
-    monkeypatch.setattr(app.state, "labeling_gate", gate)
+    # Swapped by hand: monkeypatch would delete the attribute afterwards (State keeps its
+    # attributes in a dict of its own).
+    original, app.state.labeling_gate = app.state.labeling_gate, gate
     monkeypatch.setattr(app.state.settings.db, "pool_timeout_seconds", 0.2)
-    busy = await a.http.post("/api/v1/labeling/next")
-    assert busy.status_code == 503
-    assert busy.headers["retry-after"] == "2"
-    assert busy.json()["error"] == "ServiceUnavailable"
-    assert await db.scalar(select(func.count()).select_from(Assignment)) == 0
-    gate.release()  # a turn frees up: the same request goes through
-    assert (await a.http.post("/api/v1/labeling/next")).json()["assignment"] is not None
+    try:
+        busy = await a.http.post("/api/v1/labeling/next")
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "2"
+        assert busy.json()["error"] == "ServiceUnavailable"
+        assert await db.scalar(select(func.count()).select_from(Assignment)) == 0
+        gate.release()  # a turn frees up: the same request goes through
+        assert (await a.http.post("/api/v1/labeling/next")).json()["assignment"] is not None
+    finally:
+        app.state.labeling_gate = original
