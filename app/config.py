@@ -24,8 +24,8 @@ class DatabaseSettings(BaseModel):
     # Connections kept per process. Overflow connections are closed when handed back to a
     # full pool, so a load that needs more than pool_size opens and closes one PostgreSQL
     # backend per request: that churn once cost PostgreSQL more CPU than the labeling queries
-    # (docs/performance.md). The labeling loop is held to server.labeling_concurrency
-    # connections, so steady need stays inside pool_size; overflow is for bursts.
+    # (docs/performance.md). The labeling loop has its own small pool
+    # (server.labeling_concurrency), so the steady need here stays small; overflow is for bursts.
     pool_size: int = Field(default=20, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     statement_timeout_ms: int = Field(default=30_000, ge=100)
@@ -91,9 +91,9 @@ class ServerSettings(BaseModel):
     backlog: int = Field(default=4096, ge=64, le=65535)
     # `next` and `submit` as lean routes ahead of the API router (app/labeling/fastpath.py).
     fast_labeling: bool = True
-    # How many of those run their database work at once per process; the rest wait their turn
-    # without holding a connection. A few more than the database has cores: more at once only
-    # adds contention at the front of the queue (docs/performance.md, "Labeling loop").
+    # Their connections per process (a pool of their own): how many run in the database at
+    # once; the rest wait their turn. A few more than the database has cores: more at once
+    # only adds contention at the front of the queue (docs/performance.md, "Labeling loop").
     labeling_concurrency: int = Field(default=8, ge=1, le=200)
 
 

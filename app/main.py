@@ -37,6 +37,7 @@ from app.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.kit.security import configure_password_hashing, resolve_signing_key
 from app.kit.storage import create_store
 from app.labeling.endpoints import router as labeling_router
+from app.labeling.fastpath import open_pool as open_labeling_pool
 from app.labeling.fastpath import routes as labeling_fast_routes
 from app.ops.endpoints import router as ops_router
 from app.quality.endpoints import router as quality_router
@@ -105,6 +106,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await store.ensure_ready()
     app.state.store = store
     worker: asyncio.Task[None] | None = None
+    pool = (
+        await open_labeling_pool(settings, libpq_url(url))
+        if settings.server.fast_labeling
+        else None
+    )
+    app.state.labeling_pool = pool
     # Session lookups stay cached while PostgreSQL can tell this process when one goes stale.
     watcher = asyncio.create_task(watch_sessions(app.state.principal_cache, libpq_url(url)))
     async with open_queue(libpq_url(url)):
@@ -139,6 +146,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if pool is not None:
+                await pool.close()
             shutdown_pool()
     await engine.dispose()
 
@@ -215,7 +224,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.queue_open = False
     install_error_handlers(app)
     if settings.server.fast_labeling:
-        app.state.labeling_gate = asyncio.Semaphore(settings.server.labeling_concurrency)
         app.router.routes.extend(labeling_fast_routes())  # first: matched before the API
     app.include_router(ops_router)
     app.include_router(api_router())

@@ -14,7 +14,9 @@ from fastapi import Depends, Request
 from app.auth import service
 from app.auth.principal import Principal
 from app.auth.session_cache import PrincipalCache
+from app.config import Settings
 from app.errors import NotAuthenticated, PermissionDenied
+from app.kit.db import Db
 from app.kit.deps import AppSettings, DbSession
 from app.kit.security import hash_secret
 from app.models import User
@@ -36,25 +38,31 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
     token = _bearer(request)
     if token is not None:
         principal = await service.principal_from_token(session, token)
-    else:
-        cookie = request.cookies.get(settings.auth.cookie_name)
-        if not cookie:
-            raise NotAuthenticated(
-                "Log in, or send an API token as 'Authorization: Bearer <token>'."
-            )
-        if request.method not in _SAFE_METHODS and not request.headers.get("x-requested-with"):
-            raise PermissionDenied(
-                "Browser requests that change data must send the X-Requested-With header."
-            )
-        cache: PrincipalCache = request.app.state.principal_cache
-        key = hash_secret(cookie)
-        cached = cache.get(key)
-        if cached is None:
-            epoch = cache.epoch
-            principal, expires_at = await service.principal_from_session(session, cookie)
-            cache.put(key, principal, epoch=epoch, session_expires_at=expires_at)
-        else:
-            principal = cached
+        request.state.principal = principal  # for access logs
+        return principal
+    return await cookie_principal(request, session, settings)
+
+
+def has_bearer(request: Request) -> bool:
+    return request.headers.get("authorization") is not None
+
+
+async def cookie_principal(request: Request, db: Db, settings: Settings) -> Principal:
+    """The person behind the browser session cookie (cached per process, see session_cache)."""
+    cookie = request.cookies.get(settings.auth.cookie_name)
+    if not cookie:
+        raise NotAuthenticated("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+    if request.method not in _SAFE_METHODS and not request.headers.get("x-requested-with"):
+        raise PermissionDenied(
+            "Browser requests that change data must send the X-Requested-With header."
+        )
+    cache: PrincipalCache = request.app.state.principal_cache
+    key = hash_secret(cookie)
+    principal = cache.get(key)
+    if principal is None:
+        epoch = cache.epoch
+        principal, expires_at = await service.principal_from_session(db, cookie)
+        cache.put(key, principal, epoch=epoch, session_expires_at=expires_at)
     request.state.principal = principal  # for access logs
     return principal
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.db import DriverSQL, fetch
+from app.kit.db import Db, DriverSQL, fetch
 from app.models import ApiToken, Session, User
 
 
@@ -33,7 +33,7 @@ WHERE s.secret_hash = :h AND s.revoked_at IS NULL AND s.expires_at > now()
 """)
 
 
-async def session_principal(session: AsyncSession, secret_hash: str) -> Any:
+async def session_principal(session: Db, secret_hash: str) -> Any:
     """The person behind a live session, in one lean query: it runs on every browser request."""
     rows = await fetch(session, _SESSION_PRINCIPAL, {"h": secret_hash})
     return rows[0] if rows else None

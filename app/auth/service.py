@@ -12,6 +12,7 @@ from app.auth import repository
 from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import NotAuthenticated
+from app.kit.db import Db
 from app.kit.security import (
     hash_password_async,
     hash_secret,
@@ -94,9 +95,7 @@ async def logout(session: AsyncSession, session_secret: str) -> None:
         await repository.revoke_session(session, row.id, datetime.now(UTC))
 
 
-async def principal_from_session(
-    session: AsyncSession, session_secret: str
-) -> tuple[Principal, datetime]:
+async def principal_from_session(session: Db, session_secret: str) -> tuple[Principal, datetime]:
     """The person behind a live session, and when the session expires."""
     row = await repository.session_principal(session, hash_secret(session_secret))
     if row is None:

@@ -47,6 +47,11 @@ def libpq_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def connect_options(settings: Settings) -> str:
+    """Server options every connection starts with."""
+    return f"-c statement_timeout={settings.db.statement_timeout_ms}"
+
+
 def create_engine(settings: Settings, url: str) -> AsyncEngine:
     engine = create_async_engine(
         async_url(url),
@@ -58,7 +63,7 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
         pool_recycle=1800,
         # Waiting longer than this for a connection means overload: answer 503 (app.errors).
         pool_timeout=settings.db.pool_timeout_seconds,
-        connect_args={"options": f"-c statement_timeout={settings.db.statement_timeout_ms}"},
+        connect_args={"options": connect_options(settings)},
     )
     return engine
 
@@ -110,9 +115,14 @@ async def driver_connection(session: AsyncSession) -> AsyncConnection[Any]:
     return driver
 
 
-async def fetch(session: AsyncSession, stmt: DriverSQL, params: Mapping[str, Any]) -> list[Any]:
-    """Run ``stmt`` in the session's transaction; rows are named tuples."""
-    driver = await driver_connection(session)
+# What hot-path statements run on: a request's session (its transaction), or a psycopg
+# connection straight from the labeling pool (app/labeling/fastpath.py).
+Db = AsyncSession | AsyncConnection[Any]
+
+
+async def fetch(db: Db, stmt: DriverSQL, params: Mapping[str, Any]) -> list[Any]:
+    """Run ``stmt`` in the session's (or connection's) transaction; rows are named tuples."""
+    driver = db if isinstance(db, AsyncConnection) else await driver_connection(db)
     async with driver.cursor(row_factory=namedtuple_row) as cur:
         await cur.execute(stmt.sql, params)
         return await cur.fetchall() if cur.description else []

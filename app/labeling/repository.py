@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.db import DriverSQL, fetch
+from app.kit.db import Db, DriverSQL, fetch
 
 
 # A job's lifecycle lock: ``next`` holds it shared while it leases (so it sees the job's status
@@ -66,7 +66,7 @@ _NEXT = DriverSQL(
 )
 
 
-async def next_lease(session: AsyncSession, params: dict[str, Any]) -> Lease:
+async def next_lease(session: Db, params: dict[str, Any]) -> Lease:
     """Run ``brigade_next`` with ``next_params``."""
     return lease_from_rows(await fetch(session, _NEXT, params))
 
@@ -249,7 +249,7 @@ class SlotLock:
 
 
 async def load_for_submit(
-    session: AsyncSession, assignment_id: int, me: uuid.UUID, submission_id: uuid.UUID
+    session: Db, assignment_id: int, me: uuid.UUID, submission_id: uuid.UUID
 ) -> Any:
     params = {"id": assignment_id, "me": me, "sid": submission_id}
     rows = await fetch(session, _LOAD_FOR_SUBMIT, params)
@@ -289,7 +289,7 @@ SELECT id, item_id, answer, submitted_at FROM l ORDER BY item_id
 
 
 async def write_submission(
-    session: AsyncSession,
+    session: Db,
     a: Any,
     me: uuid.UUID,
     lease_next: dict[str, Any] | None,
@@ -314,24 +314,30 @@ async def write_submission(
     return labels, (None if lease_next is None else await next_lease(session, lease_next))
 
 
-_STORED = text(
+_STORED = DriverSQL(
     "SELECT id, item_id, answer, submitted_at FROM labels WHERE assignment_id = :a ORDER BY item_id"
 )
 
 
-async def stored_labels(session: AsyncSession, assignment_id: int) -> list[Any]:
-    return list(await session.execute(_STORED, {"a": assignment_id}))
+async def stored_labels(session: Db, assignment_id: int) -> list[Any]:
+    return await fetch(session, _STORED, {"a": assignment_id})
 
 
-_SLOT_TAKEN_SINCE = text(
+_SLOT_TAKEN_SINCE = DriverSQL(
     "SELECT 1 FROM assignments WHERE slot_id = :slot AND leased_at > :since LIMIT 1"
 )
 
 
-async def slot_taken_since(session: AsyncSession, slot_id: int, since: datetime) -> bool:
-    return (
-        await session.execute(_SLOT_TAKEN_SINCE, {"slot": slot_id, "since": since})
-    ).first() is not None
+async def slot_taken_since(session: Db, slot_id: int, since: datetime) -> bool:
+    return bool(await fetch(session, _SLOT_TAKEN_SINCE, {"slot": slot_id, "since": since}))
+
+
+_OTHERS = DriverSQL("SELECT item_id, answer FROM labels WHERE item_id = ANY(:items)")
+
+
+async def labels_on(session: Db, item_ids: list[int]) -> list[Any]:
+    """Everyone's labels on these items (jobs that are not blind show them)."""
+    return await fetch(session, _OTHERS, {"items": item_ids})
 
 
 _RETURN_SLOT = text("""

@@ -13,11 +13,12 @@ from typing import Any
 
 import orjson
 from psycopg.errors import UniqueViolation
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.errors import Conflict, InvalidInput, LeaseLost, NotFound, PermissionDenied
+from app.kit.db import Db
 from app.kit.storage import ObjectStore
 from app.labeling import repository as repo
 from app.labeling.answers import ItemFacts, parse_schema, validate_answer
@@ -44,7 +45,6 @@ from app.models import (
     AssignmentState,
     EnterpriseKind,
     JobStatus,
-    Label,
     LabelingJob,
     Role,
     SlotState,
@@ -74,7 +74,7 @@ def annotator_of(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 async def next_assignment(
-    session: AsyncSession, principal: Principal, store: ObjectStore, req: NextRequest
+    session: Db, principal: Principal, store: ObjectStore, req: NextRequest
 ) -> NextOut:
     lease = await repo.next_lease(session, _next_params(principal, req))
     return await _offer(session, store, lease)
@@ -93,13 +93,13 @@ def _next_params(principal: Principal, req: NextRequest) -> dict[str, Any]:
     )
 
 
-async def _offer(session: AsyncSession, store: ObjectStore, lease: repo.Lease) -> NextOut:
+async def _offer(session: Db, store: ObjectStore, lease: repo.Lease) -> NextOut:
     if lease.assignment_id is None:
         return NextOut(assignment=None, reason=NoWorkReason(lease.outcome))
     return NextOut(assignment=await _render(session, store, lease))
 
 
-async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) -> AssignmentOut:
+async def _render(session: Db, store: ObjectStore, lease: repo.Lease) -> AssignmentOut:
     assert lease.assignment_id is not None
     assert lease.job_id is not None
     assert lease.lease_until is not None
@@ -114,10 +114,8 @@ async def _render(session: AsyncSession, store: ObjectStore, lease: repo.Lease) 
         )
     others = None
     if not lease.blind and lease.task_id is not None:
-        found = await session.execute(
-            select(Label.item_id, Label.answer).where(Label.item_id.in_([i.id for i in items]))
-        )
-        others = [OtherLabel(item_id=r[0], answer=r[1]) for r in found]
+        found = await repo.labels_on(session, [i.id for i in items])
+        others = [OtherLabel(item_id=r.item_id, answer=r.answer) for r in found]
 
     return AssignmentOut(
         id=lease.assignment_id,
@@ -171,7 +169,7 @@ def _gone(a: Assignment) -> Conflict:
 
 
 async def _may_submit(
-    session: AsyncSession,
+    session: Db,
     state: AssignmentState,
     assignment_id: int,
     leased_at: datetime,
@@ -244,7 +242,7 @@ async def save_draft(
 
 
 async def submit(
-    session: AsyncSession,
+    session: Db,
     principal: Principal,
     store: ObjectStore,
     assignment_id: int,

@@ -3,14 +3,13 @@ through the FastAPI routes they shadow: same statuses, same bodies, same error s
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, select
 from starlette.routing import Match
 
@@ -164,25 +163,40 @@ async def test_work_round_trips_the_same_both_ways(
         assert r.json()["next"]["assignment"]["id"] not in (held["id"], nxt["id"])
 
 
-async def test_a_full_gate_answers_503_with_retry_after_and_does_nothing(
-    park: Park, app: FastAPI, db: Any, monkeypatch: pytest.MonkeyPatch
+async def test_a_full_pool_answers_503_with_retry_after_and_does_nothing(
+    park: Park, app: FastAPI, db: Any
 ) -> None:
     """More labeling requests than the process lets into the database at once wait their turn;
     one that waits as long as the pool's timeout is told to come back, with nothing done."""
     a = await park.annotator(db)
-    gate = asyncio.Semaphore(1)
-    await gate.acquire()  # every turn taken
-    # Swapped by hand: monkeypatch would delete the attribute afterwards (State keeps its
-    # attributes in a dict of its own).
-    original, app.state.labeling_gate = app.state.labeling_gate, gate
-    monkeypatch.setattr(app.state.settings.db, "pool_timeout_seconds", 0.2)
+    pool = app.state.labeling_pool
+    held = [await pool.getconn() for _ in range(pool.max_size)]  # every turn taken
+    original_timeout, pool.timeout = pool.timeout, 0.2
     try:
         busy = await a.http.post("/api/v1/labeling/next")
         assert busy.status_code == 503
         assert busy.headers["retry-after"] == "2"
         assert busy.json()["error"] == "ServiceUnavailable"
         assert await db.scalar(select(func.count()).select_from(Assignment)) == 0
-        gate.release()  # a turn frees up: the same request goes through
+        await pool.putconn(held.pop())  # a turn frees up: the same request goes through
         assert (await a.http.post("/api/v1/labeling/next")).json()["assignment"] is not None
     finally:
-        app.state.labeling_gate = original
+        pool.timeout = original_timeout
+        for conn in held:
+            await pool.putconn(conn)
+
+
+@pytest.mark.parametrize("header", ["Bearer brg_not-a-real-token", "Basic dXNlcjpwYXNz"])
+async def test_authorization_headers_get_the_same_answer_on_both_paths(
+    framework_app: FastAPI, app: FastAPI, header: str
+) -> None:
+    """API tokens take the general lookup on the lean routes too."""
+    headers = {"Authorization": header}
+    async with (
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as lean,
+        AsyncClient(transport=ASGITransport(app=framework_app), base_url="http://t") as fw,
+    ):
+        for path in ("/api/v1/labeling/next", "/api/v1/labeling/assignments/1/submit"):
+            lean_r, framework_r = await _both(lean, fw, path, headers=headers, json={})
+            assert lean_r.status_code == 401
+            _same(lean_r, framework_r)
