@@ -1,7 +1,8 @@
 """Benchmark the labeling loop: K simulated annotators against the real server over HTTP.
 
-    .venv/bin/python bench/labeling_loop.py --annotators 1000 [--seconds 30] [--think 2.0]
-        [--items 30000] [--workers 2] [--combined]
+    .venv/bin/python bench/labeling_loop.py --annotators 1000 [--seconds 30] [--warmup 5]
+        [--think 2.0] [--items 30000] [--workers 2] [--combined]
+        [--pool-size N] [--max-overflow N]   (default: the product's pool settings)
 
 Each annotator loops: next → think (uniform 0..2 x mean, default mean 1 s) → submit, with a
 session cookie like the browser app. ``--combined`` submits with ``next: true`` (one request
@@ -11,8 +12,9 @@ invariant checker scans the database, including every submission the server ackn
 
 Prints completed labels/s over the measured window, p50/p95/p99 of next and submit, errors,
 memory (PSS) of the server processes and PostgreSQL, and the checker's verdict. The load generator
-(Python, httpx) shares the 2 cores with the server and the database; its CPU time is printed
-too, so the cost of measuring is visible.
+(Python, aiohttp) shares the 2 cores with the server and the database; its CPU time is printed
+too, so the cost of measuring is visible. CPU counts whole process trees, including children
+that exited (PostgreSQL backends of closed connections).
 """
 
 from __future__ import annotations
