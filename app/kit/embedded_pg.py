@@ -34,11 +34,12 @@ def start_embedded(data_dir: Path) -> str:
 
 
 # Server settings the embedded PostgreSQL runs with (an external server is its operator's to
-# tune; docs/deploy.md suggests the same). Autovacuum looks at each database every 10 s instead
+# tune; docs/deploy.md suggests the same). Autovacuum looks at each database every 30 s instead
 # of every minute: the distribution queue's tables change hundreds of rows a second, and a job
-# that has just started must not run for a minute on plans made for its empty tables (the
-# per-table thresholds are in migration 0016).
-EMBEDDED_SETTINGS = {"autovacuum_naptime": "10s"}
+# that has just started should not run for a minute on plans made for its empty tables (the
+# per-table thresholds are in migration 0016). Every 10 s was tried: vacuum passes that often
+# stalled the labeling loop every 10 s.
+EMBEDDED_SETTINGS = {"autovacuum_naptime": "30s"}
 
 
 def tune(admin_uri: str) -> None:
