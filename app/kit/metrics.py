@@ -22,3 +22,19 @@ JOB_QUEUE_DEPTH = Gauge(
 REJECTED_OVERSIZE = Counter(
     "brigade_http_oversized_requests_total", "Requests refused for size", registry=registry
 )
+LABELING_POOL = Gauge(
+    "brigade_labeling_pool_connections",
+    "This process's connections for the annotators' next/submit, by state",
+    ["state"],
+    registry=registry,
+)
+LABELING_WAITING = Gauge(
+    "brigade_labeling_pool_waiting",
+    "Annotators' requests in this process waiting for a labeling connection",
+    registry=registry,
+)
+LABELING_AT_CAPACITY = Counter(
+    "brigade_labeling_at_capacity_total",
+    "Annotators' requests answered 503 after waiting the pool timeout for a connection",
+    registry=registry,
+)

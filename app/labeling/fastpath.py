@@ -41,6 +41,7 @@ from app.auth.principal import Principal
 from app.config import Settings
 from app.errors import AtCapacity
 from app.kit.db import connect_options, session_scope
+from app.kit.metrics import LABELING_AT_CAPACITY
 from app.labeling import service
 from app.labeling.schemas import NextRequest, SubmitRequest
 
@@ -102,6 +103,7 @@ async def _connection(request: Request) -> AsyncIterator[AsyncConnection[Any]]:
     try:
         conn = await pool.getconn()
     except PoolTimeout:
+        LABELING_AT_CAPACITY.inc()
         raise AtCapacity(
             "The server is at capacity right now; retry in a few seconds. Nothing was saved."
         ) from None

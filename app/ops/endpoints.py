@@ -13,7 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.kit.jobs import queue_depth
-from app.kit.metrics import JOB_QUEUE_DEPTH, registry
+from app.kit.metrics import (
+    JOB_QUEUE_DEPTH,
+    LABELING_POOL,
+    LABELING_WAITING,
+    registry,
+)
 
 router = APIRouter(tags=["operations"])
 log = structlog.get_logger(__name__)
@@ -63,4 +68,11 @@ async def metrics(request: Request) -> Response:
         else:
             for status in ("todo", "doing", "failed", "succeeded", "cancelled", "aborted"):
                 JOB_QUEUE_DEPTH.labels(status).set(depth.get(status, 0))
+    pool = getattr(request.app.state, "labeling_pool", None)
+    if pool is not None:
+        stats = pool.get_stats()
+        available = stats.get("pool_available", 0)
+        LABELING_POOL.labels("idle").set(available)
+        LABELING_POOL.labels("busy").set(stats.get("pool_size", 0) - available)
+        LABELING_WAITING.set(stats.get("requests_waiting", 0))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

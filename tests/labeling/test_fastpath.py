@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from starlette.routing import Match
 
 from app.config import Settings
+from app.kit.metrics import LABELING_AT_CAPACITY
 from app.labeling import fastpath
 from app.main import create_app
 from app.models import Assignment
@@ -172,9 +173,16 @@ async def test_a_full_pool_answers_503_with_retry_after_and_does_nothing(
     pool = app.state.labeling_pool
     held = [await pool.getconn() for _ in range(pool.max_size)]  # every turn taken
     original_timeout, pool.timeout = pool.timeout, 0.2
+    before = LABELING_AT_CAPACITY._value.get()
     try:
         busy = await a.http.post("/api/v1/labeling/next")
         assert busy.status_code == 503
+        assert LABELING_AT_CAPACITY._value.get() == before + 1
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as ops:
+            scraped = (await ops.get("/metrics")).text
+        assert f'brigade_labeling_pool_connections{{state="busy"}} {float(pool.max_size)}' in (
+            scraped
+        )
         assert busy.headers["retry-after"] == "2"
         assert busy.json()["error"] == "ServiceUnavailable"
         assert await db.scalar(select(func.count()).select_from(Assignment)) == 0
