@@ -33,6 +33,7 @@ class ErrorResponse(BaseModel):
 class AppError(Exception):
     status_code = 400
     error = "BadRequest"
+    retry_after: int | None = None  # seconds, sent as Retry-After
 
     def __init__(
         self, detail: str, *, fields: list[FieldError] | None = None, keep_changes: bool = False
@@ -96,9 +97,15 @@ class ServiceUnavailable(AppError):
 
 
 class AtCapacity(ServiceUnavailable):
-    """Overloaded right now: the client should come back shortly (Retry-After)."""
+    """Overloaded right now (a connection pool stayed busy for its timeout): the client should
+    come back shortly (Retry-After). Nothing of the request was done."""
 
     retry_after = 2
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server is at capacity right now; retry in a few seconds. Nothing was saved."
+        )
 
 
 def error_body(error: str, detail: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
@@ -144,11 +151,10 @@ _HTTP_NAMES = {
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        retry_after = getattr(exc, "retry_after", None)
         return JSONResponse(
             error_body(exc.error, exc.detail, exc.fields),
             status_code=exc.status_code,
-            headers={"Retry-After": str(retry_after)} if retry_after else None,
+            headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -172,14 +178,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # Every database connection of this process stayed busy for the pool timeout: the
         # server is overloaded. Say so (503 + Retry-After) instead of a bare 500.
         log.warning("db_pool_exhausted", path=request.url.path)
-        return JSONResponse(
-            error_body(
-                "ServiceUnavailable",
-                "The server is at capacity right now; retry in a few seconds. Nothing was saved.",
-            ),
-            status_code=503,
-            headers={"Retry-After": "2"},
-        )
+        return await _app_error(request, AtCapacity())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

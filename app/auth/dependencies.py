@@ -44,7 +44,8 @@ async def get_principal(request: Request, session: DbSession, settings: AppSetti
 
 
 def has_bearer(request: Request) -> bool:
-    return request.headers.get("authorization") is not None
+    """Whether the request authenticates by header (``_bearer`` reads or refuses it)."""
+    return bool(request.headers.get("authorization"))
 
 
 async def cookie_principal(request: Request, db: Db, settings: Settings) -> Principal:

@@ -104,9 +104,7 @@ async def _connection(request: Request) -> AsyncIterator[AsyncConnection[Any]]:
         conn = await pool.getconn()
     except PoolTimeout:
         LABELING_AT_CAPACITY.inc()
-        raise AtCapacity(
-            "The server is at capacity right now; retry in a few seconds. Nothing was saved."
-        ) from None
+        raise AtCapacity() from None
     try:
         yield conn
     finally:
