@@ -82,7 +82,7 @@ def worker(
 
 
 async def _worker(settings: Settings, concurrency: int, queues: list[str] | None) -> None:
-    from app.ingest.images import shutdown_pool
+    from app.ingest.pool import shutdown_pool
     from app.kit.jobs import open_queue, run_worker
 
     try:

@@ -28,7 +28,7 @@ from app.enterprises.endpoints import router as enterprises_router
 from app.errors import ErrorResponse, MethodNotAllowed, NotFound, install_error_handlers
 from app.exports.endpoints import router as exports_router
 from app.imports.endpoints import router as imports_router
-from app.ingest.images import shutdown_pool
+from app.ingest.pool import shutdown_pool
 from app.jobs.endpoints import router as jobs_router
 from app.kit.db import create_engine, create_sessionmaker, libpq_url
 from app.kit.jobs import open_queue, run_worker

@@ -22,6 +22,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.demo.samples import REVIEWS
+from app.ingest.pool import warm
 from app.models import DataKind
 from bench.ingest_common import (
     bench_settings,
@@ -88,6 +89,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, action="append")
     parser.add_argument("--mask-pii", action="store_true")
+    parser.add_argument(
+        "--cold", action="store_true", help="do not start the worker processes before timing"
+    )
     args = parser.parse_args()
     for n in args.items or [100_000]:
         with tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp:
@@ -99,6 +103,8 @@ async def main() -> None:
             dataset_id = await create_dataset(
                 settings, obj.key, DataKind.TEXT, "jsonl", {"mask_pii": args.mask_pii}
             )
+            if not args.cold:
+                await warm()  # as a worker process that has ingested before
             r = await timed_ingest(settings, store, dataset_id)
             print(
                 f"{n:>9,} items  {r.seconds:6.2f} s  {n / r.seconds:9,.0f} items/s  "

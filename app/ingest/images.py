@@ -8,10 +8,7 @@ are content-addressed objects, so a retried batch writes nothing twice.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import os
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,32 +16,12 @@ import orjson
 
 from app.ingest.archives import ArchiveProblem, ArchiveRejected, iter_zip_members
 from app.ingest.image_clean import CleanImage, ImageRejected, clean_image
+from app.ingest.pool import pool
 from app.ingest.rows import ItemRow
 from app.ingest.sources import Problem, SourceRejected
 from app.kit.storage import ObjectStore
 
 IMAGE_BATCH = 128  # images in memory (and in one transaction) at a time
-
-_pool: ProcessPoolExecutor | None = None
-
-
-def pool() -> ProcessPoolExecutor:
-    """One pool per process, made on first use. ``spawn``: the server runs threads, and forking
-    a threaded process can deadlock the child."""
-    global _pool
-    if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("spawn")
-        )
-    return _pool
-
-
-def shutdown_pool() -> None:
-    """At process shutdown: stop the decoding workers (they would otherwise outlive a reload)."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ import itertools
 import math
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -72,6 +73,8 @@ _MAX32 = np.uint32(0xFFFFFFFF)
 _POLY = 0x100000001B3  # odd multiplier for the shingle polynomial (the FNV-1 64-bit prime)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_EMPTY_U32: U32 = np.empty(0, dtype=np.uint32)
+_EMPTY_I64: I64 = np.empty(0, dtype=np.int64)
 
 
 def _mix(x: U64) -> U64:
@@ -93,6 +96,34 @@ def lsh_shape(threshold: float, num_perm: int) -> tuple[int, int]:
     return num_perm, 1
 
 
+@dataclass(frozen=True)
+class Sketches:
+    """A batch of texts as the index compares them (``NearDupIndex.sketch``).
+
+    ``long_rows``: the texts long enough to shingle, with their band keys and 8-bit signatures
+    row by row; ``exact``: the normalized code points of the short ones, by position. Texts that
+    normalize to nothing are in neither.
+    """
+
+    size: int  # texts sketched
+    long_rows: I64
+    band_keys: U32  # (len(long_rows), bands)
+    sig8: U8  # (len(long_rows), num_perm)
+    exact: dict[int, bytes]
+
+    def take(self, rows: list[int]) -> Sketches:
+        """The sketches of the texts at ``rows`` (increasing positions), renumbered from 0."""
+        position = np.full(self.size, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        renumbered = position[self.long_rows]
+        keep = renumbered >= 0
+        exact = {int(position[i]): b for i, b in self.exact.items() if position[i] >= 0}
+        return Sketches(len(rows), renumbered[keep], self.band_keys[keep], self.sig8[keep], exact)
+
+
+NearDupParams = tuple[float, int, int, int]  # threshold, num_perm, shingle, seed
+
+
 class NearDupIndex:
     def __init__(
         self, threshold: float = 0.8, num_perm: int = 64, shingle: int = 5, *, seed: int = 1
@@ -104,6 +135,7 @@ class NearDupIndex:
         self.threshold = threshold
         self.num_perm = num_perm
         self.shingle = shingle
+        self.seed = seed
         self.bands, self.rows = lsh_shape(threshold, num_perm)
         self._min_equal = math.ceil(threshold * num_perm - 1e-9)
         rng = np.random.default_rng(seed)
@@ -120,6 +152,11 @@ class NearDupIndex:
         self._table = _BandTable()
         self._exact: dict[bytes, int] = {}
 
+    @property
+    def params(self) -> NearDupParams:
+        """Enough to build an index that sketches texts the same way (in another process)."""
+        return (self.threshold, self.num_perm, self.shingle, self.seed)
+
     def __len__(self) -> int:
         """Indexed texts (the first of each cluster), short ones included."""
         return self._indexed + len(self._exact)
@@ -133,41 +170,53 @@ class NearDupIndex:
         out: list[int | None] = []
         it = iter(items)
         while batch := list(itertools.islice(it, _CHUNK)):
-            out.extend(self._add_chunk(batch))
+            keys = [key for key, _ in batch]
+            out.extend(self.add_sketched(keys, self.sketch([text for _, text in batch])))
         return out
 
-    def _add_chunk(self, items: list[tuple[int, str]]) -> list[int | None]:
-        keys = [key for key, _ in items]
-        cps, starts, lengths = _normalize([text for _, text in items])
+    def sketch(self, texts: list[str]) -> Sketches:
+        """What ``add_sketched`` needs of each text, computed without touching the index: pure
+        and deterministic for the index's parameters, so worker processes can sketch batches
+        (most of the cost) while the index itself is kept in one place."""
+        cps, starts, lengths = _normalize(texts) if texts else (_EMPTY_U32, _EMPTY_I64, _EMPTY_I64)
         is_long = lengths >= self.shingle
-        if is_long.all():
-            return self._add_long(keys, cps, starts, lengths)
-        result: list[int | None] = [None] * len(items)
-        for i in np.flatnonzero(~is_long & (lengths > 0)).tolist():
-            exact = cps[starts[i] : starts[i] + lengths[i]].tobytes()
+        long_rows = np.flatnonzero(is_long)
+        if long_rows.size == len(texts):
+            sig = self._signatures(cps, starts, lengths)
+        else:
+            sig = self._signatures(cps, starts[long_rows], lengths[long_rows])
+        exact = {
+            i: cps[starts[i] : starts[i] + lengths[i]].tobytes()
+            for i in np.flatnonzero(~is_long & (lengths > 0)).tolist()
+        }
+        # The low bits: a minimum's high bits are mostly zero, its low bits uniform.
+        return Sketches(len(texts), long_rows, self._band_keys(sig), sig.astype(np.uint8), exact)
+
+    def add_sketched(self, keys: list[int], sketches: Sketches) -> list[int | None]:
+        """``add_many`` for texts sketched by ``sketch`` (of an index with the same parameters),
+        one key per sketched text, in order."""
+        result: list[int | None] = [None] * len(keys)
+        for i, exact in sketches.exact.items():
             prev = self._exact.get(exact)
             if prev is None:
                 self._exact[exact] = keys[i]
             else:
                 result[i] = prev
-        long_items = np.flatnonzero(is_long)
-        if long_items.size:
+        rows = sketches.long_rows.tolist()
+        for lo in range(0, len(rows), _CHUNK):
+            part = rows[lo : lo + _CHUNK]
             found = self._add_long(
-                [keys[i] for i in long_items.tolist()],
-                cps,
-                starts[long_items],
-                lengths[long_items],
+                [keys[i] for i in part],
+                sketches.band_keys[lo : lo + _CHUNK],
+                sketches.sig8[lo : lo + _CHUNK],
             )
-            for i, match in zip(long_items.tolist(), found, strict=True):
+            for i, match in zip(part, found, strict=True):
                 result[i] = match
         return result
 
-    def _add_long(self, keys: list[int], cps: U32, starts: I64, lengths: I64) -> list[int | None]:
+    def _add_long(self, keys: list[int], band_keys: U32, sig8: U8) -> list[int | None]:
         n = len(keys)
-        sig = self._signatures(cps, starts, lengths)
-        flat = self._band_keys(sig).ravel()
-        # The low bits: a minimum's high bits are mostly zero, its low bits uniform.
-        sig8 = sig.astype(np.uint8)
+        flat = band_keys.ravel()
         owner = np.repeat(np.arange(n, dtype=np.int64), self.bands)
         # Every item of the chunk is stored first, so one lookup also finds earlier items of
         # the same chunk; the entries of items that turn out to be duplicates are then retired.

@@ -13,31 +13,9 @@ from psycopg import AsyncConnection
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ingest.rows import copy_text
 from app.ingest.sources import Problem
 from app.models.ingest import ID_BLOCK
-
-
-def _field(value: object) -> str:
-    if value is None:
-        return "\\N"
-    text = str(value)
-    # Most values need no escaping; four substring scans (in C) are far cheaper than
-    # translating every character.
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
-
-
-def copy_text(rows: Iterable[Sequence[object]]) -> bytes:
-    """Rows in COPY's text format, built in one pass: one write instead of an await per row."""
-    lines = ["\t".join(map(_field, row)) for row in rows]
-    lines.append("")
-    return "\n".join(lines).encode()
 
 
 async def pg(session: AsyncSession) -> AsyncConnection:
@@ -59,8 +37,13 @@ async def lock_job(session: AsyncSession, job_id: uuid.UUID) -> None:
 async def job_has_other_items(
     session: AsyncSession, job_id: uuid.UUID, dataset_id: uuid.UUID
 ) -> bool:
+    # Through the job's other datasets, each probed by its (dataset_id, seq) key: asking
+    # items by job_id would walk every item of this dataset, once per batch.
     found = await session.scalar(
-        text("SELECT 1 FROM items WHERE job_id = :job AND dataset_id <> :ds LIMIT 1"),
+        text(
+            "SELECT 1 FROM datasets d WHERE d.job_id = :job AND d.id <> :ds"
+            " AND EXISTS (SELECT 1 FROM items i WHERE i.dataset_id = d.id) LIMIT 1"
+        ),
         {"job": job_id, "ds": dataset_id},
     )
     return found is not None
@@ -102,7 +85,18 @@ async def take_ids(session: AsyncSession, table: str, count: int) -> list[int]:
 async def copy_rows(
     session: AsyncSession, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
-    data = copy_text(rows)
+    await _copy(session, table, columns, copy_text(rows))
+
+
+async def copy_lines(
+    session: AsyncSession, table: str, columns: Sequence[str], lines: list[str]
+) -> None:
+    """Rows already rendered in COPY's text format, one per line."""
+    if lines:
+        await _copy(session, table, columns, ("\n".join(lines) + "\n").encode())
+
+
+async def _copy(session: AsyncSession, table: str, columns: Sequence[str], data: bytes) -> None:
     if data == b"":
         return
     async with (

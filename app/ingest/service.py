@@ -9,38 +9,51 @@ items are removed, never left half-usable.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import tempfile
 import uuid
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.ingest import images
 from app.ingest import repository as repo
+from app.ingest.batch import BatchWriter, Planned
 from app.ingest.images import ImageInput
 from app.ingest.near_dup import NearDupIndex
 from app.ingest.phash_index import PhashIndex
-from app.ingest.rows import ItemRow
+from app.ingest.pool import pool, workers
+from app.ingest.rows import Prepared, prepare
 from app.ingest.s3_import import ImportRejected, S3Location, fetch_listing, fetch_object
-from app.ingest.sources import Problem, Record, SourceRejected, TextOptions, read_text_source
-from app.ingest.tasks import PendingItem, TaskCutter, manifest_body, manifest_key, task_rows
-from app.ingest.text_batch import TextCleaning, clean_records
+from app.ingest.sources import (
+    Problem,
+    Record,
+    SourceRejected,
+    TextOptions,
+    line_blocks,
+    read_text_source,
+)
+from app.ingest.tasks import TaskCutter
+from app.ingest.text_batch import TextCleaning, TextSpec, prepare_text
 from app.kit.db import session_scope
-from app.kit.jobs import defer_job
 from app.kit.storage import ObjectStore
-from app.labeling.repository import INLINE_TASKS, SLOT_CHUNK, open_slots_chunk
+from app.labeling.repository import SLOT_CHUNK, open_slots_chunk
 from app.models import DataKind, Dataset, DatasetStatus, LabelingJob
 
 IMAGE_FORMATS = ("images", "zip")
 
 log = structlog.get_logger(__name__)
 
-BATCH_SIZE = 20_000
+BATCH_SIZE = 5_000  # source records per transaction
+# Below this size a text file is cleaned in the job's own process: starting worker processes
+# costs more than they save.
+POOL_MIN_BYTES = 4 << 20
 
 
 async def _claim(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID) -> Any:
@@ -79,7 +92,10 @@ def _batches(
     for r in records:
         if r.seq <= after:
             continue  # committed by an earlier attempt
-        (recs if isinstance(r, Record) else probs).append(r)  # type: ignore[arg-type]
+        if isinstance(r, Problem):
+            probs.append(r)
+        else:
+            recs.append(r)
         last = r.seq
         if len(recs) + len(probs) >= BATCH_SIZE:
             yield recs, probs, last
@@ -153,8 +169,8 @@ async def _open_batch(
     claim: dict[str, Any],
     kind: DataKind,
     near: NearDupIndex | PhashIndex | None,
-) -> _Batch:
-    batch = _Batch(
+) -> BatchWriter:
+    batch = BatchWriter(
         job_id=claim["job_id"],
         dataset_id=dataset_id,
         kind=kind,
@@ -183,15 +199,112 @@ async def _ingest_text(
     )
     near = NearDupIndex() if opts.get("near_duplicates", True) else None
     batch = await _open_batch(maker, dataset_id, claim, DataKind.TEXT, near)
+    fmt = claim["format"]
+    spec = TextSpec(
+        cleaning=cleaning,
+        source=source_opts,
+        format="jsonl" if fmt == "jsonl" else "txt",
+        after=claim["checkpoint"],
+        near=None if near is None else near.params,
+        job_id=str(claim["job_id"]),
+        dataset_id=str(dataset_id),
+        gold=claim["gold"],
+    )
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
         path = await _spool(store, claim["raw_key"], tmp)
-        records = read_text_source(path, claim["format"], source_opts)
-        for recs, probs, last in _batches(records, claim["checkpoint"]):
-            rows, rejected = clean_records(recs, cleaning)
-            async with session_scope(maker) as session:
-                await batch.write(session, store, rows, probs, rejected, last)
+        if fmt in ("jsonl", "txt") and path.stat().st_size >= POOL_MIN_BYTES:
+            with path.open("rb") as fh:
+                await _pipeline(maker, store, batch, _cleaned_blocks(fh, spec))
+        else:
+            records = read_text_source(path, fmt, source_opts)
+            for recs, probs, last in _batches(records, claim["checkpoint"]):
+                prepared = prepare_text(recs, spec)
+                async with session_scope(maker) as session:
+                    await batch.write(session, store, prepared, probs, last)
     async with session_scope(maker) as session:
         await batch.close(session, store)
+
+
+_Cleaned = tuple[asyncio.Future[Prepared], list[Problem], int]
+
+
+def _cleaned_blocks(fh: BinaryIO, spec: TextSpec) -> Iterator[_Cleaned]:
+    """Lines go to the worker processes unparsed: parsing is a quarter of the cleaning work,
+    and this process is the pipeline's narrowest stage. (CSV and Label Studio files, whose
+    records can span lines, are read here and cleaned serially.)"""
+    loop = asyncio.get_running_loop()
+    for block in line_blocks(fh, spec.source.max_record_bytes, BATCH_SIZE):
+        if block.records and block.last_seq > spec.after:
+            yield loop.run_in_executor(pool(), prepare_text, block, spec), [], block.last_seq
+
+
+async def _pipeline(
+    maker: async_sessionmaker[AsyncSession],
+    store: ObjectStore,
+    batch: BatchWriter,
+    cleaned: Iterator[_Cleaned],
+) -> None:
+    """Three stages at once: worker processes clean the next batches (one each in flight, so
+    memory stays a few batches whatever the dataset's size), this task plans the oldest cleaned
+    batch, and a writer task stores the planned ones in order. When another dataset of the job
+    has items, content must be looked up under the job's lock, so planning and storing are done
+    together in one transaction per batch instead."""
+    async with session_scope(maker) as session:
+        shared = await batch.other_datasets_have_items(session)
+    in_flight: deque[_Cleaned] = deque()
+    planned: asyncio.Queue[Planned | None] = asyncio.Queue(maxsize=1)
+    writer = None if shared else asyncio.create_task(_write_planned(maker, store, batch, planned))
+
+    async def next_batch() -> None:
+        work, probs, last = in_flight.popleft()
+        prepared = await work
+        async with session_scope(maker) as session:
+            if writer is None:
+                await batch.write(session, store, prepared, probs, last)
+                return
+            plan = await batch.plan(session, prepared, probs, last)
+        await _hand_over(planned, plan, writer)
+
+    try:
+        for entry in cleaned:
+            in_flight.append(entry)
+            if len(in_flight) > workers():
+                await next_batch()
+        while in_flight:
+            await next_batch()
+        if writer is not None:
+            await _hand_over(planned, None, writer)
+            await writer
+    finally:
+        for work, _, _ in in_flight:  # a batch failed: the ones after it are not stored
+            work.cancel()
+        if writer is not None and not writer.done():
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+
+async def _write_planned(
+    maker: async_sessionmaker[AsyncSession],
+    store: ObjectStore,
+    batch: BatchWriter,
+    planned: asyncio.Queue[Planned | None],
+) -> None:
+    while (plan := await planned.get()) is not None:
+        async with session_scope(maker) as session:
+            await batch.store(session, store, plan)
+
+
+async def _hand_over(
+    queue: asyncio.Queue[Planned | None], plan: Planned | None, writer: asyncio.Task[None]
+) -> None:
+    """Queue a plan for the writer; if the writer stopped (a batch failed), raise its error."""
+    put = asyncio.ensure_future(queue.put(plan))
+    await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        await writer  # raises the batch's error
+        raise RuntimeError("the ingest writer stopped before the last batch")
 
 
 async def _ingest_images(
@@ -212,8 +325,17 @@ async def _ingest_images(
         inputs = [p for p in pending if isinstance(p, ImageInput)]
         probs = [p for p in pending if isinstance(p, Problem)]
         rows, rejected = await images.clean_batch(store, inputs, max_pixels)
+        prepared = prepare(
+            rows,
+            rejected,
+            job_id=str(claim["job_id"]),
+            dataset_id=str(dataset_id),
+            kind="image",
+            gold=claim["gold"],
+            near=[r.phash for r in rows] if near is not None else None,
+        )
         async with session_scope(maker) as session:
-            await batch.write(session, store, rows, probs, rejected, pending[-1].seq)
+            await batch.write(session, store, prepared, probs, pending[-1].seq)
 
     pending: list[ImageInput | Problem] = []
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
@@ -235,168 +357,6 @@ async def _ingest_images(
             await flush(pending)
     async with session_scope(maker) as session:
         await batch.close(session, store)
-
-
-@dataclass
-class _Batch:
-    """Writes one batch of cleaned rows: items, duplicates, gold answers, tasks, progress."""
-
-    job_id: uuid.UUID
-    dataset_id: uuid.UUID
-    kind: DataKind
-    gold: bool
-    near: NearDupIndex | PhashIndex | None
-    cutter: TaskCutter
-    # Content already in this dataset, as 16-byte digest prefixes (a million fit in ~50 MB):
-    # repeats inside the upload are found here; the database is asked only about other datasets.
-    seen: set[bytes] = field(default_factory=set)
-
-    def near_value(self, text: str | None, phash: int | None) -> Any:
-        """What the near-duplicate index compares: the text, or the image's perceptual hash."""
-        return phash if self.kind is DataKind.IMAGE else (text or "")
-
-    async def resume(self, maker: async_sessionmaker[AsyncSession]) -> None:
-        async with session_scope(maker) as session:
-            stored = await repo.stored_items(session, self.dataset_id)
-            self.seen.update(bytes.fromhex(sha)[:16] for _, sha, _, _ in stored)
-            if self.near is not None:
-                self.near.add_many((i, self.near_value(t, p)) for i, _, t, p in stored)
-            self.cutter.next_seq = await repo.next_task_seq(session, self.dataset_id)
-            self.cutter.pending = await repo.pending_for_tasks(session, self.dataset_id)
-
-    async def write(
-        self,
-        session: AsyncSession,
-        store: ObjectStore,
-        rows: list[ItemRow],
-        probs: list[Problem],
-        rejected: list[Problem],
-        last_seq: int,
-    ) -> None:
-        await repo.lock_job(session, self.job_id)
-        known: dict[str, int] = {}
-        if await repo.job_has_other_items(session, self.job_id, self.dataset_id):
-            known = await repo.existing_hashes(session, self.job_id, [r.sha256 for r in rows])
-        fresh: list[ItemRow] = []
-        repeats: list[ItemRow] = []
-        for row in rows:
-            digest = bytes.fromhex(row.sha256)[:16]
-            if row.sha256 in known or digest in self.seen:
-                repeats.append(row)
-            else:
-                self.seen.add(digest)
-                fresh.append(row)
-        ids = await repo.take_ids(session, "items", len(fresh))
-        known.update({row.sha256: i for row, i in zip(fresh, ids, strict=True)})
-        earlier = [r.sha256 for r in repeats if r.sha256 not in known]  # earlier batches
-        if earlier:
-            known.update(await repo.existing_hashes(session, self.job_id, earlier))
-        near_of: list[int | None] = [None] * len(fresh)
-        if self.near is not None:
-            near_of = self.near.add_many(
-                (i, self.near_value(r.text, r.phash)) for r, i in zip(fresh, ids, strict=True)
-            )
-        job, ds, gold = str(self.job_id), str(self.dataset_id), "t" if self.gold else "f"
-        await repo.copy_rows(
-            session,
-            "items",
-            repo.ITEM_COLUMNS,
-            (
-                (
-                    i,
-                    job,
-                    ds,
-                    r.seq,
-                    self.kind,
-                    r.sha256,
-                    r.source,
-                    r.text,
-                    r.object_key,
-                    r.thumb_key,
-                    r.width,
-                    r.height,
-                    r.phash,
-                    r.meta,
-                    r.cleaning,
-                    gold,
-                    near,
-                )
-                for r, i, near in zip(fresh, ids, near_of, strict=True)
-            ),
-        )
-        if self.gold:
-            await repo.copy_rows(
-                session,
-                "gold_answers",
-                ("item_id", "answer"),
-                ((i, r.answer) for r, i in zip(fresh, ids, strict=True) if r.answer is not None),
-            )
-        duplicates = [
-            (
-                Problem(r.seq, r.source, "duplicate", f"same content as item {known[r.sha256]}"),
-                known[r.sha256],
-            )
-            for r in repeats
-        ]
-        await repo.write_problems(session, self.dataset_id, [*probs, *rejected], duplicates)
-        tasks = 0
-        if not self.gold:
-            tasks = await self._cut(
-                session,
-                store,
-                [(i, r.sha256, r.object_key) for r, i in zip(fresh, ids, strict=True)],
-            )
-        await repo.advance(
-            session,
-            self.dataset_id,
-            received=len(rows) + len(probs) + len(rejected),
-            accepted=len(fresh),
-            rejected=len(probs) + len(rejected),
-            duplicates=len(repeats),
-            near_duplicates=sum(1 for n in near_of if n is not None),
-            tasks=tasks,
-            checkpoint=last_seq,
-        )
-
-    async def _cut(
-        self,
-        session: AsyncSession,
-        store: ObjectStore,
-        items: list[PendingItem],
-        final: bool = False,
-    ) -> int:
-        cut = self.cutter.cut(items, final=final)
-        if not cut.groups:
-            return 0
-        task_ids = await repo.take_ids(session, "tasks", len(cut.groups))
-        await repo.copy_rows(
-            session, "tasks", repo.TASK_COLUMNS,
-            task_rows(cut, task_ids, self.job_id, self.dataset_id),
-        )  # fmt: skip
-        # Written before the commit: a retried batch cuts the same seqs into the same object.
-        key = manifest_key(self.job_id, self.dataset_id, cut.first_seq)
-        await store.put_at(key, manifest_body(cut, task_ids), "application/x-ndjson")
-        return len(cut.groups)
-
-    async def close(self, session: AsyncSession, store: ObjectStore) -> None:
-        """The last, short task; then the dataset is ready."""
-        tasks = 0 if self.gold else await self._cut(session, store, [], final=True)
-        ds = await session.get_one(Dataset, self.dataset_id, with_for_update=True)
-        ds.tasks += tasks
-        # Its tasks join the job's queue only now (annotators never see a dataset that might
-        # still fail): the first ones in this transaction, the rest by a job in chunks, so a
-        # million-item dataset does not end in one huge insert. The job lock keeps k fixed.
-        await repo.lock_job(session, self.job_id)
-        last = await open_slots_chunk(session, self.dataset_id, 0, INLINE_TASKS)
-        if last is not None and last == await repo.last_task_id(session, self.dataset_id):
-            last = None  # all opened
-        if last is not None:
-            await defer_job(
-                session, "brigade.open_dataset_slots", dataset_id=str(self.dataset_id), after=last
-            )
-        ds.status = DatasetStatus.READY
-        ds.finished_at = datetime.now(UTC)
-        log.info("dataset_ready", dataset_id=str(self.dataset_id), tasks=ds.tasks)
 
 
 async def _fail(maker: async_sessionmaker[AsyncSession], dataset_id: uuid.UUID, why: str) -> None:

@@ -58,22 +58,87 @@ class TextOptions:
     max_record_bytes: int = MAX_RECORD_BYTES
 
 
-def _lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number from 1, the line without its newline) or None for a line over ``limit``."""
-    number = 0
-    while True:
-        line = fh.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            while True:  # drain the rest of the overlong line in bounded pieces
-                rest = fh.readline(1 << 20)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield number, None
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Consecutive lines of a JSONL or plain-text file, not parsed yet: a big dataset's lines
+    are parsed where they are cleaned (worker processes). ``None`` stands for a line over the
+    record limit, whose bytes were never held whole."""
+
+    first_number: int  # line number of ``lines[0]``, from 1
+    first_seq: int  # seq of its first record (blank lines are not records)
+    records: int  # non-blank lines
+    lines: list[bytes | None]
+
+    @property
+    def last_seq(self) -> int:
+        return self.first_seq + self.records - 1
+
+
+_READ = 1 << 20  # bytes read at a time
+
+
+def line_blocks(fh: BinaryIO, limit: int, size: int) -> Iterator[LineBlock]:
+    """The file's lines, ``size`` at a time, read in 1 MiB pieces: memory stays a block plus
+    ``limit`` whatever the file or its longest line. Line ends (LF or CRLF) are dropped."""
+    _skip_bom(fh)
+    number, seq = 1, 0
+    lines: list[bytes | None] = []
+    tail, skipping = b"", False
+    while block := fh.read(_READ):
+        if skipping:  # inside an overlong line: drop bytes up to its end
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            lines.append(None)
+            block, skipping = block[end + 1 :], False
+        parts: list[bytes | None] = (tail + block).split(b"\n")  # type: ignore[assignment]
+        tail = parts.pop() or b""
+        if max(map(len, parts), default=0) > limit:  # type: ignore[arg-type]
+            parts = [None if p is not None and len(p) > limit else p for p in parts]
+        lines += parts
+        if len(tail) > limit:
+            tail, skipping = b"", True
+        while len(lines) >= size:
+            out = _block(number, seq, lines[:size])
+            number, seq, lines = number + size, seq + out.records, lines[size:]
+            yield out
+    if skipping:
+        lines.append(None)
+    elif tail:
+        lines.append(tail)
+    if lines:
+        yield _block(number, seq, lines)
+
+
+def _block(number: int, seq: int, lines: list[bytes | None]) -> LineBlock:
+    present = [line for line in lines if line is not None]
+    blank = present.count(b"") + sum(map(bytes.isspace, filter(None, present)))
+    # A line of only "\r" (CRLF blank line) is whitespace too: counted by isspace.
+    return LineBlock(number, seq, len(lines) - blank, [_crlf(line) for line in lines])
+
+
+def _crlf(line: bytes | None) -> bytes | None:
+    return line[:-1] if line is not None and line.endswith(b"\r") else line
+
+
+def block_records(
+    block: LineBlock, fmt: Literal["jsonl", "txt"], opts: TextOptions, after: int = -1
+) -> Iterator[Record | Problem]:
+    """A block's records (JSONL objects or text lines), skipping seqs up to ``after``."""
+    seq = block.first_seq - 1
+    for k, line in enumerate(block.lines):
+        if line is not None and not line.strip():
+            continue  # blank lines are not records
+        seq += 1
+        if seq <= after:
             continue
-        yield number, line.rstrip(b"\r\n")
+        where = f"line {block.first_number + k}"
+        if line is None:
+            yield Problem(seq, where, "too_long", f"line over {opts.max_record_bytes} bytes")
+        elif fmt == "jsonl":
+            yield parse_json_line(seq, where, line, opts)
+        else:
+            yield Record(seq, where, line)  # bytes: UTF-8 is checked by the cleaner
 
 
 def _skip_bom(fh: BinaryIO) -> None:
@@ -81,27 +146,22 @@ def _skip_bom(fh: BinaryIO) -> None:
         fh.seek(0)
 
 
-def read_jsonl(fh: BinaryIO, opts: TextOptions) -> Iterator[Record | Problem]:
-    _skip_bom(fh)
-    seq = -1
-    for number, line in _lines(fh, opts.max_record_bytes):
-        where = f"line {number}"
-        if line is not None and not line.strip():
-            continue  # blank lines are not records
-        seq += 1
-        if line is None:
-            yield Problem(seq, where, "too_long", f"line over {opts.max_record_bytes} bytes")
-            continue
-        try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            code = "invalid_utf8" if "utf-8" in str(exc).lower() else "invalid_json"
-            yield Problem(seq, where, code, f"not a JSON object: {exc}")
-            continue
-        if not isinstance(obj, dict):
-            yield Problem(seq, where, "invalid_json", "each line must be a JSON object")
-            continue
-        yield _from_mapping(seq, where, obj, opts)
+def _read_lines(
+    fh: BinaryIO, fmt: Literal["jsonl", "txt"], opts: TextOptions
+) -> Iterator[Record | Problem]:
+    for block in line_blocks(fh, opts.max_record_bytes, 4096):
+        yield from block_records(block, fmt, opts)
+
+
+def parse_json_line(seq: int, where: str, line: bytes, opts: TextOptions) -> Record | Problem:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        code = "invalid_utf8" if "utf-8" in str(exc).lower() else "invalid_json"
+        return Problem(seq, where, code, f"not a JSON object: {exc}")
+    if not isinstance(obj, dict):
+        return Problem(seq, where, "invalid_json", "each line must be a JSON object")
+    return _from_mapping(seq, where, obj, opts)
 
 
 def _from_mapping(seq: int, where: str, obj: dict[str, Any], opts: TextOptions) -> Record | Problem:
@@ -119,20 +179,6 @@ def _from_mapping(seq: int, where: str, obj: dict[str, Any], opts: TextOptions) 
         answer = obj[opts.answer_field]
     meta = {k: v for k, v in obj.items() if k not in (opts.text_field, opts.answer_field)}
     return Record(seq, where, text, meta, answer)
-
-
-def read_txt(fh: BinaryIO, opts: TextOptions) -> Iterator[Record | Problem]:
-    _skip_bom(fh)
-    seq = -1
-    for number, line in _lines(fh, opts.max_record_bytes):
-        if line is not None and not line.strip():
-            continue
-        seq += 1
-        where = f"line {number}"
-        if line is None:
-            yield Problem(seq, where, "too_long", f"line over {opts.max_record_bytes} bytes")
-        else:
-            yield Record(seq, where, line)  # bytes: UTF-8 is checked by the cleaner
 
 
 def read_csv(fh: BinaryIO, opts: TextOptions, delimiter: str = ",") -> Iterator[Record | Problem]:
@@ -232,10 +278,8 @@ def read_labelstudio(fh: BinaryIO, opts: TextOptions) -> Iterator[Record | Probl
 
 def read_text_source(path: Path, fmt: TextFormat, opts: TextOptions) -> Iterator[Record | Problem]:
     with path.open("rb") as fh:
-        if fmt == "jsonl":
-            yield from read_jsonl(fh, opts)
-        elif fmt == "txt":
-            yield from read_txt(fh, opts)
+        if fmt in ("jsonl", "txt"):
+            yield from _read_lines(fh, fmt, opts)
         elif fmt == "csv":
             yield from read_csv(fh, opts)
         elif fmt == "tsv":

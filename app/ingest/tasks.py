@@ -46,11 +46,14 @@ class TaskCutter:
         return cut
 
 
-def task_rows(
+def task_lines(
     cut: Cut, task_ids: list[int], job_id: uuid.UUID, dataset_id: uuid.UUID
-) -> list[tuple[object, ...]]:
+) -> list[str]:
+    """The cut's rows for ``COPY tasks`` (``TASK_COLUMNS``): numbers and uuids, nothing to
+    escape."""
+    head, shard = f"{job_id}\t{dataset_id}\t", cut.first_seq
     return [
-        (tid, job_id, dataset_id, cut.first_seq + n, g[0][0], g[-1][0], len(g), cut.first_seq)
+        f"{tid}\t{head}{shard + n}\t{g[0][0]}\t{g[-1][0]}\t{len(g)}\t{shard}"
         for n, (tid, g) in enumerate(zip(task_ids, cut.groups, strict=True))
     ]
 

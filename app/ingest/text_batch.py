@@ -1,17 +1,20 @@
-"""Clean one batch of text records: a pure function, run in worker processes for big datasets.
+"""Clean one batch of text records: pure functions, run in worker processes for big datasets.
 
-Input and output are plain tuples so a batch pickles cheaply across the process boundary.
+Input and output are plain data so a batch pickles cheaply across the process boundary.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 import orjson
 
-from app.ingest.rows import ItemRow
-from app.ingest.sources import Problem, Record
+from app.ingest.near_dup import NearDupIndex, NearDupParams
+from app.ingest.rows import ItemRow, Prepared, prepare
+from app.ingest.sources import LineBlock, Problem, Record, TextOptions, block_records
 from app.ingest.text_clean import TextRejected, clean_text, decode_utf8
 
 
@@ -21,10 +24,15 @@ class TextCleaning:
     mask_pii: bool = False
 
 
-def clean_records(records: list[Record], opts: TextCleaning) -> tuple[list[ItemRow], list[Problem]]:
+def clean_records(
+    records: Iterable[Record | Problem], opts: TextCleaning
+) -> tuple[list[ItemRow], list[Problem]]:
     rows: list[ItemRow] = []
     problems: list[Problem] = []
     for rec in records:
+        if isinstance(rec, Problem):  # from parsing (a block's lines)
+            problems.append(rec)
+            continue
         try:
             raw = rec.raw if isinstance(rec.raw, str) else decode_utf8(rec.raw)
             cleaned = clean_text(raw, max_chars=opts.max_chars, mask_pii=opts.mask_pii)
@@ -53,3 +61,47 @@ def clean_records(records: list[Record], opts: TextCleaning) -> tuple[list[ItemR
             )
         )
     return rows, problems
+
+
+@cache
+def _sketcher(params: NearDupParams) -> NearDupIndex:
+    """An empty index per process, for its hash functions: sketches need no indexed texts."""
+    threshold, num_perm, shingle, seed = params
+    return NearDupIndex(threshold, num_perm, shingle, seed=seed)
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """How one dataset's batches are prepared (pickled to the worker processes with each)."""
+
+    cleaning: TextCleaning
+    source: TextOptions
+    format: Literal["jsonl", "txt"]  # how a ``LineBlock`` is parsed
+    after: int  # checkpoint: records up to this seq are stored already
+    near: NearDupParams | None
+    job_id: str
+    dataset_id: str
+    gold: bool
+
+
+def prepare_text(batch: list[Record] | LineBlock, spec: TextSpec) -> Prepared:
+    """A batch parsed (a ``LineBlock``), cleaned, sketched for near-duplicates and rendered for
+    COPY."""
+    records = (
+        block_records(batch, spec.format, spec.source, spec.after)
+        if isinstance(batch, LineBlock)
+        else batch
+    )
+    rows, rejected = clean_records(records, spec.cleaning)
+    sketches = (
+        None if spec.near is None else _sketcher(spec.near).sketch([r.text or "" for r in rows])
+    )
+    return prepare(
+        rows,
+        rejected,
+        job_id=spec.job_id,
+        dataset_id=spec.dataset_id,
+        kind="text",
+        gold=spec.gold,
+        near=sketches,
+    )

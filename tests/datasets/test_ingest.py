@@ -14,6 +14,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ingest import batch as ingest_batch
 from app.ingest import repository as repo
 from app.ingest import service as ingest
 from app.ingest.tasks import manifest_key
@@ -352,7 +353,7 @@ async def test_a_ready_dataset_opens_k_slots_per_task_the_rest_by_a_job(
 ) -> None:
     """The first tasks join the queue with the ready mark; a big dataset's rest follows in
     chunks from a background job (here: 10 inline, then chunks of 7)."""
-    monkeypatch.setattr(ingest, "INLINE_TASKS", 10)
+    monkeypatch.setattr(ingest_batch, "INLINE_TASKS", 10)
     monkeypatch.setattr(ingest, "SLOT_CHUNK", 7)
     c, job = await _client_and_job(app, db, task_size=1)
     ds = await _upload(c, job, _jsonl([{"text": f"第{i}条评论，还不错"} for i in range(30)]))

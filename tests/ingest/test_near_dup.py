@@ -140,6 +140,28 @@ def test_add_many_equals_one_add_at_a_time() -> None:
     assert sum(match is not None for match in batch) > 300
 
 
+def test_sketches_made_elsewhere_give_the_same_answers() -> None:
+    """Workers sketch whole batches; the writer indexes only the rows it keeps (``take``)."""
+    rng = random.Random(11)
+    texts: list[str] = []
+    for i in range(3000):
+        if i > 10 and rng.random() < 0.3:
+            base = texts[rng.randrange(len(texts))]
+            texts.append(base + "！")
+        else:  # short ones (exact matching), punctuation-only ones and long ones
+            texts.append(rng.choice(["。。", random_text(rng, 3), random_text(rng, 40)]))
+    keep = [i for i in range(len(texts)) if i % 7 != 3]  # e.g. exact repeats left out
+    expected = NearDupIndex().add_many((i, texts[i]) for i in keep)
+    index, sketcher = NearDupIndex(), NearDupIndex(*NearDupIndex().params[:3])
+    got: list[int | None] = []
+    for lo in range(0, len(texts), 1700):  # batches unlike add_many's chunks
+        rows = [i - lo for i in keep if lo <= i < lo + 1700]
+        sketches = sketcher.sketch(texts[lo : lo + 1700]).take(rows)
+        got += index.add_sketched([lo + r for r in rows], sketches)
+    assert got == expected
+    assert sum(m is not None for m in got) > 300
+
+
 def test_duplicates_within_one_batch_are_found() -> None:
     rng = random.Random(3)
     base = random_text(rng, 50)

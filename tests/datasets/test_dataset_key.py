@@ -1,0 +1,85 @@
+"""Items and tasks stay in their dataset and its job (migration 0019's per-statement checks):
+the rules a foreign key kept, checked on the database itself."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import EnterpriseKind, Item, Task
+from tests.factories import make_dataset, make_enterprise, make_job
+
+
+async def _two_jobs(db: AsyncSession) -> tuple[uuid.UUID, uuid.UUID, int]:
+    """A dataset with items and tasks, another job, and one of the items (plain ids: rollbacks
+    expire ORM objects)."""
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    job, other = await make_job(db, client), await make_job(db, client)
+    ds, items = await make_dataset(db, job, ["甲", "乙", "丙"])
+    ids = ds.id, other.id, items[0].id
+    await db.commit()
+    return ids
+
+
+async def test_an_item_of_another_jobs_dataset_is_refused(db: AsyncSession) -> None:
+    ds, other, _ = await _two_jobs(db)
+    with pytest.raises(IntegrityError, match="refers to no dataset"):
+        await db.execute(
+            text(
+                "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
+                " VALUES (:job, :ds, 99, 'text', repeat('a', 64), 'x')"
+            ),
+            {"job": other, "ds": ds},
+        )
+    await db.rollback()
+
+
+async def test_a_bulk_insert_with_one_stray_row_is_refused_whole(db: AsyncSession) -> None:
+    ds, other, _ = await _two_jobs(db)
+    with pytest.raises(IntegrityError, match="refers to no dataset"):
+        await db.execute(
+            text(
+                "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
+                " SELECT CASE WHEN g = 50 THEN :other ELSE d.job_id END, d.id, 100 + g, 'text',"
+                " lpad(g::text, 64, 'b'), 'x' FROM datasets d, generate_series(1, 100) g"
+                " WHERE d.id = :ds"
+            ),
+            {"other": other, "ds": ds},
+        )
+    await db.rollback()
+    count = await db.scalar(select(func.count()).select_from(Item).where(Item.seq >= 100))
+    assert count == 0
+
+
+async def test_items_and_tasks_never_move_to_another_dataset(db: AsyncSession) -> None:
+    ds, other, item = await _two_jobs(db)
+    with pytest.raises(IntegrityError, match="cannot move"):
+        await db.execute(
+            text("UPDATE items SET job_id = :job WHERE id = :id"),
+            {"job": other, "id": item},
+        )
+    await db.rollback()
+    with pytest.raises(IntegrityError, match="cannot move"):
+        await db.execute(
+            text("UPDATE tasks SET job_id = :job WHERE dataset_id = :ds"),
+            {"job": other, "ds": ds},
+        )
+    await db.rollback()
+    with pytest.raises(IntegrityError, match="has items"):
+        await db.execute(
+            text("UPDATE datasets SET job_id = :job WHERE id = :ds"),
+            {"job": other, "ds": ds},
+        )
+    await db.rollback()
+
+
+async def test_deleting_a_dataset_deletes_its_items_and_tasks(db: AsyncSession) -> None:
+    ds, _, _ = await _two_jobs(db)
+    await db.execute(text("DELETE FROM datasets WHERE id = :ds"), {"ds": ds})
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(Item)) == 0
+    assert await db.scalar(select(func.count()).select_from(Task)) == 0

@@ -1,0 +1,197 @@
+"""Big text datasets go through the pipeline (worker processes clean, this process plans, a
+writer task stores): the result must be exactly the serial path's, a failed batch must leave a
+resumable dataset, and a job whose other datasets hold items falls back to the locked path."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.ingest import repository as repo
+from app.ingest import service as ingest
+from app.models import DataKind, EnterpriseKind, Item, LabelingJob, Role
+from tests.factories import (
+    browser_client,
+    make_enterprise,
+    make_job,
+    make_session_cookie,
+    make_user,
+)
+
+SCHEMA: dict[str, Any] = {"kind": "text_classification", "labels": [{"name": "a"}, {"name": "b"}]}
+
+
+def _source() -> bytes:
+    """60 records over 9 batches of 7: repeats across batches, near-duplicates, bad lines."""
+    lines = []
+    for i in range(60):
+        if i == 21:
+            lines.append(b"{not json")
+        elif i == 34:
+            lines.append(orjson.dumps({"no_text": 1}))
+        elif i % 11 == 5:
+            lines.append(orjson.dumps({"text": f"第{i - 5}条：这家店的东西质量很好，物流也快"}))
+        elif i % 13 == 7:
+            lines.append(orjson.dumps({"text": f"第{i - 7}条：这家店的东西质量很好，物流也快！"}))
+        else:
+            lines.append(orjson.dumps({"text": f"第{i}条：这家店的东西质量很好，物流也快", "n": i}))
+    return b"\n".join(lines) + b"\n"
+
+
+async def _job(app: FastAPI, db: AsyncSession) -> tuple[AsyncClient, LabelingJob]:
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    member = await make_user(db, client, Role.CLIENT_MEMBER)
+    job = await make_job(db, client, data_kind=DataKind.TEXT, label_schema=SCHEMA, task_size=3)
+    cookie = await make_session_cookie(db, member)
+    await db.commit()
+    return browser_client(app, cookie), job
+
+
+async def _upload(c: AsyncClient, job: LabelingJob, body: bytes) -> str:
+    r = await c.post(
+        f"/api/v1/jobs/{job.id}/datasets",
+        files={"file": ("d.jsonl", body)},
+        data={"format": "jsonl"},
+    )
+    assert r.status_code == 202, r.text
+    return str(r.json()["id"])
+
+
+async def _outcome(db: AsyncSession, dataset_id: str) -> dict[str, Any]:
+    """Everything ingest decided, with ids replaced by seqs so two datasets compare."""
+    ds = {"ds": dataset_id}
+    counts = (
+        await db.execute(
+            text(
+                "SELECT status, received, accepted, rejected, duplicates, near_duplicates, tasks"
+                " FROM datasets WHERE id = :ds"
+            ),
+            ds,
+        )
+    ).one()
+    items = (
+        await db.execute(
+            text(
+                "SELECT i.seq, i.text, i.meta, n.seq FROM items i"
+                " LEFT JOIN items n ON n.id = i.near_dup_of WHERE i.dataset_id = :ds ORDER BY i.seq"
+            ),
+            ds,
+        )
+    ).all()
+    rejections = (
+        await db.execute(
+            text(
+                "SELECT r.seq, r.code, d.seq FROM ingest_rejections r"
+                " LEFT JOIN items d ON d.id = r.duplicate_of"
+                " WHERE r.dataset_id = :ds ORDER BY r.seq"
+            ),
+            ds,
+        )
+    ).all()
+    tasks = (
+        await db.execute(
+            text(
+                "SELECT t.seq, f.seq, l.seq, t.item_count FROM tasks t"
+                " JOIN items f ON f.id = t.first_item_id JOIN items l ON l.id = t.last_item_id"
+                " WHERE t.dataset_id = :ds ORDER BY t.seq"
+            ),
+            ds,
+        )
+    ).all()
+    return {
+        "counts": tuple(counts),
+        "items": [tuple(r) for r in items],
+        "rejections": [tuple(r) for r in rejections],
+        "tasks": [tuple(r) for r in tasks],
+    }
+
+
+async def test_the_pipeline_decides_exactly_what_the_serial_path_does(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    body = _source()
+    c1, serial_job = await _job(app, db)
+    serial = await _upload(c1, serial_job, body)
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(serial))
+
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c2, piped_job = await _job(app, db)
+    piped = await _upload(c2, piped_job, body)
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(piped))
+
+    expected, got = await _outcome(db, serial), await _outcome(db, piped)
+    assert got == expected
+    status, received, accepted, rejected, duplicates, near, tasks = got["counts"]
+    assert (status, received, rejected) == ("ready", 60, 2)
+    assert duplicates > 0
+    assert near > 0
+    assert accepted + duplicates + rejected == 60
+    assert tasks == -(-accepted // 3)
+
+
+async def test_a_batch_that_fails_in_the_writer_leaves_a_resumable_dataset(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c, job = await _job(app, db)
+    ds = await _upload(c, job, _source())
+    real_advance = repo.advance
+    calls = 0
+
+    async def fail_third(*args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise ConnectionError("the database went away mid-batch")
+        await real_advance(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "advance", fail_third)
+    with pytest.raises(ConnectionError):
+        await ingest.run(
+            app.state.sessionmaker, app.state.store, uuid.UUID(ds), final_attempt=False
+        )
+    half = (await db.execute(text("SELECT status, received, checkpoint FROM datasets"
+                                  " WHERE id = :ds"), {"ds": ds})).one()  # fmt: skip
+    assert tuple(half) == ("processing", 14, 13)  # two batches committed, nothing after
+
+    monkeypatch.setattr(repo, "advance", real_advance)
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds))
+    outcome = await _outcome(db, ds)
+    assert outcome["counts"][:2] == ("ready", 60)
+    seqs = [row[0] for row in outcome["items"]] + [row[0] for row in outcome["rejections"]]
+    assert sorted(seqs) == list(range(60))  # every record once: stored or rejected
+
+
+async def test_content_already_in_another_dataset_of_the_job_is_a_duplicate(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c, job = await _job(app, db)
+    first = await _upload(c, job, _source())
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(first))
+    second = await _upload(c, job, _source() + orjson.dumps({"text": "全新的一条评论"}) + b"\n")
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(second))
+
+    outcome = await _outcome(db, second)
+    assert outcome["counts"][:3] == ("ready", 61, 1)  # only the new line is accepted
+    assert [row[1] for row in outcome["items"]] == ["全新的一条评论"]
+    first_ids = set((await db.scalars(select(Item.id).where(Item.dataset_id == first))).all())
+    pointed = (
+        await db.scalars(
+            text("SELECT duplicate_of FROM ingest_rejections WHERE dataset_id = :ds"
+                 " AND code = 'duplicate'"),
+            {"ds": second},
+        )
+    ).all()  # fmt: skip
+    assert pointed
+    assert set(pointed) <= first_ids
