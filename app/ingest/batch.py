@@ -204,12 +204,12 @@ class BatchWriter:
         self, session: AsyncSession, items: list[tuple[int, str, str | None]], final: bool = False
     ) -> tuple[list[str], tuple[str, bytes] | None, int]:
         cut = self.cutter.cut(items, final=final)
-        if not cut.groups:
+        if not cut.count:
             return [], None, 0
-        task_ids = await repo.take_ids(session, "tasks", len(cut.groups))
+        task_ids = await repo.take_ids(session, "tasks", cut.count)
         lines = task_lines(cut, task_ids, self.job_id, self.dataset_id)
         key = manifest_key(self.job_id, self.dataset_id, cut.first_seq)
-        return lines, (key, manifest_body(cut, task_ids)), len(cut.groups)
+        return lines, (key, manifest_body(cut, task_ids)), cut.count
 
     async def close(self, session: AsyncSession, store: ObjectStore) -> None:
         """The last, short task; then the dataset is ready."""

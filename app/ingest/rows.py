@@ -83,12 +83,20 @@ def prepare(
 ) -> Prepared:
     head, tail = f"{job_id}\t{dataset_id}\t", "\tt" if gold else "\tf"
     f = copy_field
-    lines = [
-        f"{head}{r.seq}\t{kind}\t{r.sha256}\t{f(r.source)}\t{f(r.text)}\t{f(r.object_key)}"
-        f"\t{f(r.thumb_key)}\t{f(r.width)}\t{f(r.height)}\t{f(r.phash)}\t{f(r.meta)}"
-        f"\t{f(r.cleaning)}{tail}"
-        for r in rows
-    ]
+    if kind == "text":  # no object, size or hash columns: one constant run of NULLs
+        nulls = "\t\\N" * 5
+        lines = [
+            f"{head}{r.seq}\ttext\t{r.sha256}\t{f(r.source)}\t{f(r.text)}{nulls}"
+            f"\t{f(r.meta)}\t{f(r.cleaning)}{tail}"
+            for r in rows
+        ]
+    else:
+        lines = [
+            f"{head}{r.seq}\t{kind}\t{r.sha256}\t{f(r.source)}\t{f(r.text)}\t{f(r.object_key)}"
+            f"\t{f(r.thumb_key)}\t{f(r.width)}\t{f(r.height)}\t{f(r.phash)}\t{f(r.meta)}"
+            f"\t{f(r.cleaning)}{tail}"
+            for r in rows
+        ]
     return Prepared(
         seqs=[r.seq for r in rows],
         sources=[r.source for r in rows],

@@ -9,6 +9,7 @@ same object and a dataset of a million items is a few dozen objects, not a milli
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import orjson
@@ -22,10 +23,21 @@ def manifest_key(job_id: uuid.UUID, dataset_id: uuid.UUID, shard: int) -> str:
 
 @dataclass
 class Cut:
-    """Tasks cut from one batch: their rows (ids still to assign) and manifest lines."""
+    """Tasks cut from one batch: ``items`` in order, ``size`` to a task (the last may have
+    fewer). Kept flat: a million one-item tasks should not be a million small lists."""
 
-    groups: list[list[PendingItem]]
+    items: list[PendingItem]
+    size: int
     first_seq: int
+
+    @property
+    def count(self) -> int:
+        return -(-len(self.items) // self.size)
+
+    def bounds(self) -> Iterator[tuple[int, int]]:
+        """(start, end) positions in ``items`` of each task."""
+        n, size = len(self.items), self.size
+        return ((start, min(start + size, n)) for start in range(0, n, size))
 
 
 @dataclass
@@ -36,13 +48,10 @@ class TaskCutter:
 
     def cut(self, items: list[PendingItem], *, final: bool = False) -> Cut:
         self.pending.extend(items)
-        whole = len(self.pending) // self.size * self.size
-        if final:
-            whole = len(self.pending)
-        groups = [self.pending[i : i + self.size] for i in range(0, whole, self.size)]
+        whole = len(self.pending) if final else len(self.pending) // self.size * self.size
+        cut = Cut(self.pending[:whole], self.size, self.next_seq)
         self.pending = self.pending[whole:]
-        cut = Cut(groups=groups, first_seq=self.next_seq)
-        self.next_seq += len(groups)
+        self.next_seq += cut.count
         return cut
 
 
@@ -51,20 +60,31 @@ def task_lines(
 ) -> list[str]:
     """The cut's rows for ``COPY tasks`` (``TASK_COLUMNS``): numbers and uuids, nothing to
     escape."""
-    head, shard = f"{job_id}\t{dataset_id}\t", cut.first_seq
+    head, shard, items = f"{job_id}\t{dataset_id}\t", cut.first_seq, cut.items
+    if cut.size == 1:
+        return [
+            f"{tid}\t{head}{shard + n}\t{item[0]}\t{item[0]}\t1\t{shard}"
+            for n, (tid, item) in enumerate(zip(task_ids, items, strict=True))
+        ]
     return [
-        f"{tid}\t{head}{shard + n}\t{g[0][0]}\t{g[-1][0]}\t{len(g)}\t{shard}"
-        for n, (tid, g) in enumerate(zip(task_ids, cut.groups, strict=True))
+        f"{tid}\t{head}{shard + n}\t{items[a][0]}\t{items[b - 1][0]}\t{b - a}\t{shard}"
+        for n, (tid, (a, b)) in enumerate(zip(task_ids, cut.bounds(), strict=True))
     ]
 
 
 def manifest_body(cut: Cut, task_ids: list[int]) -> bytes:
-    lines = []
-    for n, (tid, group) in enumerate(zip(task_ids, cut.groups, strict=True)):
-        items = [
-            {"id": i, "sha256": sha, "key": key} if key else {"id": i, "sha256": sha}
-            for i, sha, key in group
-        ]
-        lines.append(orjson.dumps({"task_id": tid, "seq": cut.first_seq + n, "items": items}))
-    lines.append(b"")
-    return b"\n".join(lines)
+    """One JSON line per task: ``{"task_id":…,"seq":…,"items":[{"id":…,"sha256":…,"key":…}]}``
+    (``key`` for images). Written as text: ids and hex digests need no escaping, and building
+    a dict per task and item cost more than the rest of cutting."""
+    entries = [
+        f'{{"id":{i},"sha256":"{sha}","key":{orjson.dumps(key).decode()}}}'
+        if key
+        else f'{{"id":{i},"sha256":"{sha}"}}'
+        for i, sha, key in cut.items
+    ]
+    seq = cut.first_seq
+    lines = [
+        f'{{"task_id":{tid},"seq":{seq + n},"items":[{",".join(entries[a:b])}]}}\n'
+        for n, (tid, (a, b)) in enumerate(zip(task_ids, cut.bounds(), strict=True))
+    ]
+    return "".join(lines).encode()
