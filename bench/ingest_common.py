@@ -3,6 +3,7 @@ object, and one timed run of the real ingest job (``app.ingest.service.run``).""
 
 from __future__ import annotations
 
+import os
 import resource
 import time
 import uuid
@@ -27,6 +28,7 @@ from app.models import (
     LabelingJob,
 )
 from app.runtime import database_url, migrate
+from bench.cpu import children_peak_rss_mib, own_cpu, postmaster, tree_cpu
 
 SCHEMAS: dict[DataKind, dict[str, Any]] = {
     DataKind.TEXT: {"kind": "text_classification", "labels": [{"name": "pos"}, {"name": "neg"}]},
@@ -97,15 +99,29 @@ class Result:
     counts: tuple[int, ...]  # received, accepted, duplicates, near, rejected, tasks
     # After ready: opening the slots of the tasks not opened inline (the follow-up job).
     queue_seconds: float = 0.0
+    # CPU seconds until ready: the job's process, its cleaning worker processes, PostgreSQL.
+    cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    workers_peak_rss_mib: tuple[float, ...] = ()
+
+    def cpu_text(self) -> str:
+        job, workers, pg = self.cpu
+        rss = ", ".join(f"{m:.0f}" for m in self.workers_peak_rss_mib) or "none"
+        return (
+            f"CPU s: job process {job:.2f}, cleaning workers {workers:.2f}, PostgreSQL {pg:.2f};"
+            f" cleaning workers' peak RSS MiB: {rss}"
+        )
 
 
 async def timed_ingest(settings: Settings, store: ObjectStore, dataset_id: uuid.UUID) -> Result:
     engine = create_engine(settings, database_url(settings))
     maker = create_sessionmaker(engine)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu0 = _cpu(settings)
     start = time.perf_counter()
     await ingest.run(maker, store, dataset_id)
     elapsed = time.perf_counter() - start
+    cpu1 = _cpu(settings)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     async with session_scope(maker) as session:
         ds = await session.get_one(Dataset, dataset_id)
@@ -116,4 +132,12 @@ async def timed_ingest(settings: Settings, store: ObjectStore, dataset_id: uuid.
     await ingest.open_remaining_slots(maker, dataset_id, 0)
     queue_seconds = time.perf_counter() - start
     await engine.dispose()
-    return Result(elapsed, peak, before, counts, queue_seconds)
+    cpu = tuple(round(b - a, 2) for a, b in zip(cpu0, cpu1, strict=True))
+    workers = tuple(children_peak_rss_mib(os.getpid()))
+    return Result(elapsed, peak, before, counts, queue_seconds, cpu, workers)  # type: ignore[arg-type]
+
+
+def _cpu(settings: Settings) -> tuple[float, float, float]:
+    me = os.getpid()
+    own = own_cpu(me)
+    return own, tree_cpu(me) - own, tree_cpu(postmaster(settings.data_dir))

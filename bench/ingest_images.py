@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import io
 import random
-import resource
 import sys
 import tempfile
 import zipfile
@@ -68,13 +67,12 @@ async def main() -> None:
             obj = await store.put_file(raw, "application/zip")
             dataset_id = await create_dataset(settings, obj.key, DataKind.IMAGE, "zip", {})
             r = await timed_ingest(settings, store, dataset_id)
-            children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(
                 f"{n:>7,} images  {r.seconds:6.2f} s  {n / r.seconds:7,.0f} images/s  "
-                f"peak RSS {r.peak_rss_mib:5.0f} MiB (pool worker {children:.0f} MiB)  "
+                f"peak RSS {r.peak_rss_mib:5.0f} MiB  "
                 f"all slots open +{r.queue_seconds:.2f} s  "
                 f"received/accepted/dup/near/rejected/tasks {r.counts}  "
-                f"zip {raw.stat().st_size >> 20} MiB"
+                f"zip {raw.stat().st_size >> 20} MiB\n  {r.cpu_text()}"
             )
 
 

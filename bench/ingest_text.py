@@ -110,7 +110,8 @@ async def main() -> None:
                 f"{n:>9,} items  {r.seconds:6.2f} s  {n / r.seconds:9,.0f} items/s  "
                 f"peak RSS {r.peak_rss_mib:6.0f} MiB (before ingest {r.rss_before_mib:.0f})  "
                 f"all slots open +{r.queue_seconds:.2f} s  "
-                f"received/accepted/dup/near/rejected/tasks {r.counts}  mask_pii={args.mask_pii}"
+                f"received/accepted/dup/near/rejected/tasks {r.counts}  mask_pii={args.mask_pii}\n"
+                f"  {r.cpu_text()}"
             )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import resource
@@ -45,6 +44,7 @@ from app.kit.security import hash_secret, new_secret
 from app.labeling.checker import check
 from app.labeling.repository import open_dataset_slots
 from bench.api_core import _free_port, _rss_mib, wait_healthy
+from bench.cpu import postmaster, tree_cpu
 
 BRIGADE = str(Path(sys.executable).with_name("brigade"))
 VENDORS = 2
@@ -312,24 +312,6 @@ def _summarize_log(path: Path) -> None:
         print(f"  server errors: {n} x {kind}")
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its descendants: the live ones,
-    and the ones that exited and were reaped (their time is in the parent's cutime/cstime;
-    PostgreSQL backends of closed connections count too)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    for child in children.read_text().split() if children.exists() else []:
-        with contextlib.suppress(FileNotFoundError):  # a backend that just exited
-            total += _tree_cpu(int(child))
-    return total
-
-
-def _postmaster(data_dir: str) -> int:
-    pid_file = Path(data_dir) / "postgres" / "postmaster.pid"
-    return int(pid_file.read_text().split()[0])
-
-
 async def _verify(url: str, job: str, acknowledged: list[uuid.UUID]) -> str:
     engine = create_async_engine(url)
     async with AsyncSession(engine) as db:
@@ -391,15 +373,15 @@ def main() -> None:
         try:
             wait_healthy(base)
             cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-            pg = _postmaster(data_dir)
-            tree0 = (_tree_cpu(server.pid), _tree_cpu(pg))
+            pg = postmaster(data_dir)
+            tree0 = (tree_cpu(server.pid), tree_cpu(pg))
             stats = asyncio.run(
                 _load(base, cookies, args.seconds, args.warmup, args.think, args.combined)
             )
             cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-            tree1 = (_tree_cpu(server.pid), _tree_cpu(pg))
+            tree1 = (tree_cpu(server.pid), tree_cpu(pg))
             server_rss = _tree_rss(server.pid)
-            pg_rss = _tree_rss(_postmaster(data_dir))
+            pg_rss = _tree_rss(postmaster(data_dir))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -10,6 +10,7 @@ unused: the retry rebuilds the in-memory state from what committed (``resume``).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from app.ingest.near_dup import NearDupIndex, Sketches
 from app.ingest.phash_index import PhashIndex
 from app.ingest.rows import Prepared
 from app.ingest.sources import Problem
-from app.ingest.tasks import TaskCutter, manifest_body, manifest_key, task_lines
+from app.ingest.tasks import Cut, PendingItem, TaskCutter, manifest_body, manifest_key, task_lines
 from app.kit.db import session_scope
 from app.kit.jobs import defer_job
 from app.kit.storage import ObjectStore
@@ -109,36 +110,19 @@ class BatchWriter:
         known: dict[str, int] | None = None,
     ) -> Planned:
         """Decide a batch. ``session`` is only used to take ids from the sequences (which is not
-        transactional); ``known`` maps content hashes already in other datasets to their item."""
+        transactional); ``known`` maps content hashes already in other datasets to their item.
+
+        The CPU-bound steps run in a thread: this event loop also drives the writer of the
+        previous batch, whose next statement would otherwise wait for the whole plan (a third
+        of a batch's time). Plans still run one at a time, so the state needs no lock."""
         known = known or {}
-        fresh: list[int] = []  # positions in the batch
-        repeats: list[tuple[int, str, str]] = []
-        for n, sha in enumerate(batch.shas):
-            digest = bytes.fromhex(sha)[:16]
-            if sha in known or digest in self.seen:
-                repeats.append((batch.seqs[n], batch.sources[n], sha))
-            else:
-                self.seen.add(digest)
-                fresh.append(n)
+        fresh, repeats = await asyncio.to_thread(self._split, batch, known)
         ids = await repo.take_ids(session, "items", len(fresh))
-        near_of = self._near(batch, fresh, ids)
-        lines = batch.lines
-        links = ["\\N" if near is None else str(near) for near in near_of]
-        item_lines = [
-            f"{i}\t{lines[n]}\t{link}" for n, i, link in zip(fresh, ids, links, strict=True)
-        ]
-        gold = [
-            (i, answer)
-            for n, i in zip(fresh, ids, strict=True)
-            if (answer := batch.answers[n]) is not None
-        ]
+        item_lines, gold, near, pending = await asyncio.to_thread(self._items, batch, fresh, ids)
         task_rows: list[str] = []
         manifest = None
         tasks = 0
         if not self.gold:
-            pending = [
-                (i, batch.shas[n], batch.object_keys[n]) for n, i in zip(fresh, ids, strict=True)
-            ]
             task_rows, manifest, tasks = await self._cut(session, pending)
         return Planned(
             item_lines=item_lines,
@@ -150,18 +134,70 @@ class BatchWriter:
             manifest=manifest,
             received=len(batch.shas) + len(probs) + len(batch.rejected),
             accepted=len(fresh),
-            near_duplicates=sum(1 for n in near_of if n is not None),
+            near_duplicates=near,
             tasks=tasks,
             checkpoint=last_seq,
         )
 
+    def _split(
+        self, batch: Prepared, known: dict[str, int]
+    ) -> tuple[list[int], list[tuple[int, str, str]]]:
+        """Positions of the batch's new content, and its repeats as (seq, source, hash)."""
+        fresh: list[int] = []
+        repeats: list[tuple[int, str, str]] = []
+        for n, sha in enumerate(batch.shas):
+            digest = bytes.fromhex(sha)[:16]
+            if sha in known or digest in self.seen:
+                repeats.append((batch.seqs[n], batch.sources[n], sha))
+            else:
+                self.seen.add(digest)
+                fresh.append(n)
+        return fresh, repeats
+
+    def _items(
+        self, batch: Prepared, fresh: list[int], ids: list[int]
+    ) -> tuple[list[str], list[tuple[int, str]], int, list[PendingItem]]:
+        """The new items' COPY lines (near-duplicate links decided), gold answers, how many are
+        near-duplicates, and the items in task order."""
+        near_of = self._near(batch, fresh, ids)
+        lines = batch.lines
+        links = ["\\N" if near is None else str(near) for near in near_of]
+        item_lines = [
+            f"{i}\t{lines[n]}\t{link}" for n, i, link in zip(fresh, ids, links, strict=True)
+        ]
+        gold = [
+            (i, answer)
+            for n, i in zip(fresh, ids, strict=True)
+            if (answer := batch.answers[n]) is not None
+        ]
+        pending = [
+            (i, batch.shas[n], batch.object_keys[n]) for n, i in zip(fresh, ids, strict=True)
+        ]
+        return item_lines, gold, sum(1 for n in near_of if n is not None), pending
+
     async def store(self, session: AsyncSession, store: ObjectStore, planned: Planned) -> None:
         """Write a planned batch: its items, gold answers, rejections, tasks, manifest and the
-        dataset's progress, in the caller's transaction."""
+        dataset's progress, in the caller's transaction, under the job's ingest lock."""
         await repo.lock_job(session, self.job_id)
+        await self.store_rows(session, store, planned)
+        await self.store_progress(session, planned)
+
+    async def store_rows(self, session: AsyncSession, store: ObjectStore, planned: Planned) -> None:
+        """The bulk of a batch: items, gold answers, tasks and the manifest. Needs nothing of
+        the batches before it, so two of these can run at once (on two connections)."""
         await repo.copy_lines(session, "items", repo.ITEM_COLUMNS, planned.item_lines)
         if planned.gold:
             await repo.copy_rows(session, "gold_answers", ("item_id", "answer"), planned.gold)
+        if planned.task_lines:
+            await repo.copy_lines(session, "tasks", repo.TASK_COLUMNS, planned.task_lines)
+        if planned.manifest is not None:
+            # Written before the commit: a retried batch cuts the same seqs into the same object.
+            key, body = planned.manifest
+            await store.put_at(key, body, "application/x-ndjson")
+
+    async def store_progress(self, session: AsyncSession, planned: Planned) -> None:
+        """Rejections and the dataset's counters and checkpoint: once every earlier batch has
+        committed (repeats of their content are looked up; the checkpoint only moves forward)."""
         ids = planned.ids
         missing = [sha for _, _, sha in planned.repeats if sha not in ids]
         if missing:  # first stored by an earlier batch, committed before this one
@@ -171,12 +207,6 @@ class BatchWriter:
             for seq, source, sha in planned.repeats
         ]
         await repo.write_problems(session, self.dataset_id, planned.problems, duplicates)
-        if planned.task_lines:
-            await repo.copy_lines(session, "tasks", repo.TASK_COLUMNS, planned.task_lines)
-        if planned.manifest is not None:
-            # Written before the commit: a retried batch cuts the same seqs into the same object.
-            key, body = planned.manifest
-            await store.put_at(key, body, "application/x-ndjson")
         await repo.advance(
             session,
             self.dataset_id,
@@ -207,9 +237,11 @@ class BatchWriter:
         if not cut.count:
             return [], None, 0
         task_ids = await repo.take_ids(session, "tasks", cut.count)
-        lines = task_lines(cut, task_ids, self.job_id, self.dataset_id)
-        key = manifest_key(self.job_id, self.dataset_id, cut.first_seq)
-        return lines, (key, manifest_body(cut, task_ids)), cut.count
+        lines, body = await asyncio.to_thread(self._render_tasks, cut, task_ids)
+        return lines, (manifest_key(self.job_id, self.dataset_id, cut.first_seq), body), cut.count
+
+    def _render_tasks(self, cut: Cut, task_ids: list[int]) -> tuple[list[str], bytes]:
+        return task_lines(cut, task_ids, self.job_id, self.dataset_id), manifest_body(cut, task_ids)
 
     async def close(self, session: AsyncSession, store: ObjectStore) -> None:
         """The last, short task; then the dataset is ready."""

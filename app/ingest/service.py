@@ -10,7 +10,6 @@ items are removed, never left half-usable.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import tempfile
 import uuid
 from collections import deque
@@ -246,24 +245,44 @@ async def _pipeline(
 ) -> None:
     """Three stages at once: worker processes clean the next batches (one each in flight, so
     memory stays a few batches whatever the dataset's size), this task plans the oldest cleaned
-    batch, and a writer task stores the planned ones in order. When another dataset of the job
-    has items, content must be looked up under the job's lock, so planning and storing are done
-    together in one transaction per batch instead."""
+    batch, and writer tasks store the planned ones.
+
+    ``WRITERS`` transactions copy rows at once, on their own connections: the copying is most
+    of the database's work and one backend uses one core. Each then waits for the batch before
+    it to commit before it records its rejections and the checkpoint, so batches commit in
+    order and a crash still resumes after the last committed one. These writers do not take
+    the job's ingest lock (their transactions overlap); nothing needs it: no other dataset of
+    the job had items when this ingest started, and if one gets the same content meanwhile, the
+    unique (job, content) key fails one of the two batches and its retry goes the locked way.
+
+    When another dataset of the job has items, content must be looked up under the job's lock,
+    so planning and storing are done together in one transaction per batch instead."""
     async with session_scope(maker) as session:
         shared = await batch.other_datasets_have_items(session)
     in_flight: deque[_Cleaned] = deque()
-    planned: asyncio.Queue[Planned | None] = asyncio.Queue(maxsize=1)
-    writer = None if shared else asyncio.create_task(_write_planned(maker, store, batch, planned))
+    planned: asyncio.Queue[tuple[int, Planned] | None] = asyncio.Queue(maxsize=1)
+    turns = _Turns()
+    writers = (
+        []
+        if shared
+        else [
+            asyncio.create_task(_write_planned(maker, store, batch, planned, turns))
+            for _ in range(WRITERS)
+        ]
+    )
+    handed = 0
 
     async def next_batch() -> None:
+        nonlocal handed
         work, probs, last = in_flight.popleft()
         prepared = await work
         async with session_scope(maker) as session:
-            if writer is None:
+            if not writers:
                 await batch.write(session, store, prepared, probs, last)
                 return
             plan = await batch.plan(session, prepared, probs, last)
-        await _hand_over(planned, plan, writer)
+        await _hand_over(planned, (handed, plan), writers)
+        handed += 1
 
     try:
         for entry in cleaned:
@@ -272,39 +291,67 @@ async def _pipeline(
                 await next_batch()
         while in_flight:
             await next_batch()
-        if writer is not None:
-            await _hand_over(planned, None, writer)
-            await writer
+        for _ in writers:
+            await _hand_over(planned, None, writers)
+        await asyncio.gather(*writers)
     finally:
         for work, _, _ in in_flight:  # a batch failed: the ones after it are not stored
             work.cancel()
-        if writer is not None and not writer.done():
+        for writer in writers:
             writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+        await asyncio.gather(*writers, return_exceptions=True)
+
+
+WRITERS = 2
+
+
+class _Turns:
+    """Batch k may commit once batch k - 1 has."""
+
+    def __init__(self) -> None:
+        self.committed = -1
+        self.changed = asyncio.Condition()
+
+    async def wait(self, k: int) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.committed == k - 1)
+
+    async def done(self, k: int) -> None:
+        async with self.changed:
+            self.committed = k
+            self.changed.notify_all()
 
 
 async def _write_planned(
     maker: async_sessionmaker[AsyncSession],
     store: ObjectStore,
     batch: BatchWriter,
-    planned: asyncio.Queue[Planned | None],
+    planned: asyncio.Queue[tuple[int, Planned] | None],
+    turns: _Turns,
 ) -> None:
-    while (plan := await planned.get()) is not None:
+    while (entry := await planned.get()) is not None:
+        k, plan = entry
         async with session_scope(maker) as session:
-            await batch.store(session, store, plan)
+            await batch.store_rows(session, store, plan)
+            await turns.wait(k)
+            await batch.store_progress(session, plan)
+        await turns.done(k)
 
 
 async def _hand_over(
-    queue: asyncio.Queue[Planned | None], plan: Planned | None, writer: asyncio.Task[None]
+    queue: asyncio.Queue[tuple[int, Planned] | None],
+    entry: tuple[int, Planned] | None,
+    writers: list[asyncio.Task[None]],
 ) -> None:
-    """Queue a plan for the writer; if the writer stopped (a batch failed), raise its error."""
-    put = asyncio.ensure_future(queue.put(plan))
-    await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    """Queue a plan for the writers; if one stopped (a batch failed), raise its error."""
+    put = asyncio.ensure_future(queue.put(entry))
+    await asyncio.wait({put, *writers}, return_when=asyncio.FIRST_COMPLETED)
     if not put.done():
         put.cancel()
-        await writer  # raises the batch's error
-        raise RuntimeError("the ingest writer stopped before the last batch")
+        for writer in writers:
+            if writer.done():
+                await writer  # raises the batch's error
+        raise RuntimeError("an ingest writer stopped before the last batch")
 
 
 async def _ingest_images(
