@@ -232,7 +232,8 @@ def _cleaned_blocks(fh: BinaryIO, spec: TextSpec) -> Iterator[_Cleaned]:
     and this process is the pipeline's narrowest stage. (CSV and Label Studio files, whose
     records can span lines, are read here and cleaned serially.)"""
     loop = asyncio.get_running_loop()
-    for block in line_blocks(fh, spec.source.max_record_bytes, BATCH_SIZE):
+    limit = spec.source.max_record_bytes
+    for block in line_blocks(fh, limit, BATCH_SIZE, first=BATCH_SIZE // 5):
         if block.records and block.last_seq > spec.after:
             yield loop.run_in_executor(pool(), prepare_text, block, spec), [], block.last_seq
 

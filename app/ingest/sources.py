@@ -77,10 +77,14 @@ class LineBlock:
 _READ = 1 << 20  # bytes read at a time
 
 
-def line_blocks(fh: BinaryIO, limit: int, size: int) -> Iterator[LineBlock]:
-    """The file's lines, ``size`` at a time, read in 1 MiB pieces: memory stays a block plus
-    ``limit`` whatever the file or its longest line. Line ends (LF or CRLF) are dropped."""
+def line_blocks(
+    fh: BinaryIO, limit: int, size: int, first: int | None = None
+) -> Iterator[LineBlock]:
+    """The file's lines, ``size`` at a time (``first`` in the first block, to get a pipeline
+    going sooner), read in 1 MiB pieces: memory stays a block plus ``limit`` whatever the file
+    or its longest line. Line ends (LF or CRLF) are dropped."""
     _skip_bom(fh)
+    want = first or size
     number, seq = 1, 0
     lines: list[bytes | None] = []
     tail, skipping = b"", False
@@ -98,9 +102,10 @@ def line_blocks(fh: BinaryIO, limit: int, size: int) -> Iterator[LineBlock]:
         lines += parts
         if len(tail) > limit:
             tail, skipping = b"", True
-        while len(lines) >= size:
-            out = _block(number, seq, lines[:size])
-            number, seq, lines = number + size, seq + out.records, lines[size:]
+        while len(lines) >= want:
+            out = _block(number, seq, lines[:want])
+            number, seq, lines = number + want, seq + out.records, lines[want:]
+            want = size
             yield out
     if skipping:
         lines.append(None)
@@ -176,9 +181,9 @@ def _from_mapping(seq: int, where: str, obj: dict[str, Any], opts: TextOptions) 
             return Problem(
                 seq, where, "missing_answer", f"gold record has no {opts.answer_field!r}"
             )
-        answer = obj[opts.answer_field]
-    meta = {k: v for k, v in obj.items() if k not in (opts.text_field, opts.answer_field)}
-    return Record(seq, where, text, meta, answer)
+        answer = obj.pop(opts.answer_field)
+    del obj[opts.text_field]  # the rest is the record's metadata (the object is ours)
+    return Record(seq, where, text, obj, answer)
 
 
 def read_csv(fh: BinaryIO, opts: TextOptions, delimiter: str = ",") -> Iterator[Record | Problem]:

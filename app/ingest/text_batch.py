@@ -39,7 +39,7 @@ def clean_records(
         except TextRejected as exc:
             problems.append(Problem(rec.seq, rec.source, exc.code, str(exc)))
             continue
-        cleaning: dict[str, Any] = dict(cleaned.steps)
+        cleaning: dict[str, Any] = cleaned.steps  # the cleaner's own, fresh per text
         if cleaned.pii_spans:
             cleaning["pii_spans"] = [
                 {"kind": s.kind, "start": s.start, "end": s.end} for s in cleaned.pii_spans
