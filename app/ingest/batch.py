@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.ingest import repository as repo
+from app.ingest.digests import DigestSet, digests
 from app.ingest.near_dup import NearDupIndex, Sketches
 from app.ingest.phash_index import PhashIndex
 from app.ingest.rows import Prepared
@@ -64,9 +66,16 @@ class BatchWriter:
     gold: bool
     near: NearDupIndex | PhashIndex | None
     cutter: TaskCutter
-    # Content already in this dataset, as 16-byte digest prefixes (a million fit in ~50 MB):
-    # repeats inside the upload are found here; the database is asked only about other datasets.
-    seen: set[bytes] = field(default_factory=set)
+    # Content already in this dataset (a million digests take 32 MB): repeats inside the
+    # upload are found here; the database is asked only about other datasets.
+    seen: DigestSet = field(default_factory=DigestSet)
+
+    def reserve(self, items: int) -> None:
+        """Size the in-memory indexes for about ``items`` more items up front (see
+        ``NearDupIndex.reserve``)."""
+        self.seen.reserve(items)
+        if isinstance(self.near, NearDupIndex):
+            self.near.reserve(items)
 
     def near_value(self, text: str | None, phash: int | None) -> Any:
         """What the near-duplicate index compares: the text, or the image's perceptual hash."""
@@ -75,7 +84,7 @@ class BatchWriter:
     async def resume(self, maker: async_sessionmaker[AsyncSession]) -> None:
         async with session_scope(maker) as session:
             stored = await repo.stored_items(session, self.dataset_id)
-            self.seen.update(bytes.fromhex(sha)[:16] for _, sha, _, _ in stored)
+            self.seen.add(*digests([sha for _, sha, _, _ in stored]))
             if self.near is not None:
                 self.near.add_many((i, self.near_value(t, p)) for i, _, t, p in stored)
             self.cutter.next_seq = await repo.next_task_seq(session, self.dataset_id)
@@ -143,15 +152,19 @@ class BatchWriter:
         self, batch: Prepared, known: dict[str, int]
     ) -> tuple[list[int], list[tuple[int, str, str]]]:
         """Positions of the batch's new content, and its repeats as (seq, source, hash)."""
-        fresh: list[int] = []
-        repeats: list[tuple[int, str, str]] = []
-        for n, sha in enumerate(batch.shas):
-            digest = bytes.fromhex(sha)[:16]
-            if sha in known or digest in self.seen:
-                repeats.append((batch.seqs[n], batch.sources[n], sha))
-            else:
-                self.seen.add(digest)
-                fresh.append(n)
+        shas = batch.shas
+        other = np.array([sha in known for sha in shas], dtype=bool) if known else None
+        hi, lo = digests(shas)
+        new = np.zeros(len(shas), dtype=bool)
+        if other is None:
+            new = self.seen.add(hi, lo)
+        else:
+            mine = np.flatnonzero(~other)
+            new[mine] = self.seen.add(hi[mine], lo[mine])
+        fresh: list[int] = np.flatnonzero(new).tolist()
+        repeats = [
+            (batch.seqs[n], batch.sources[n], shas[n]) for n in np.flatnonzero(~new).tolist()
+        ]
         return fresh, repeats
 
     def _items(

@@ -69,6 +69,7 @@ _BUCKET_CAP = 4
 _SEP = "\x00"
 _RETIRED = 2  # a slot value whose key part is 0, which no band key is
 _SMALL = 64  # at most this many keys: probe the table in a Python loop
+_REHASH = 1 << 20  # old slots rehashed at a time when the band table grows
 _MAX32 = np.uint32(0xFFFFFFFF)
 _POLY = 0x100000001B3  # odd multiplier for the shingle polynomial (the FNV-1 64-bit prime)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -146,7 +147,10 @@ class NearDupIndex:
         self._powers = np.array(
             [pow(_POLY, shingle - 1 - j, 2**64) for j in range(shingle)], dtype=np.uint64
         )
-        self._keys: list[int] = []  # internal id -> caller's key (duplicates too)
+        # Internal id -> caller's key (duplicates too), and its signature: the first ``_count``
+        # rows are used, the rest is room to grow into (see ``reserve``).
+        self._count = 0
+        self._keys: I64 = np.empty(1024, dtype=np.int64)
         self._indexed = 0
         self._sigs: U8 = np.empty((1024, num_perm), dtype=np.uint8)
         self._table = _BandTable()
@@ -156,6 +160,22 @@ class NearDupIndex:
     def params(self) -> NearDupParams:
         """Enough to build an index that sketches texts the same way (in another process)."""
         return (self.threshold, self.num_perm, self.shingle, self.seed)
+
+    def reserve(self, texts: int) -> None:
+        """Make room for ``texts`` more texts at once. Growing while adding copies the arrays
+        and rehashes the band table, and for a million texts those copies made the peak memory
+        several times what the index holds; an ingest reserves from the file's size."""
+        needed = self._count + texts
+        if needed > self._keys.size:
+            self._resize(needed)
+        self._table.reserve(texts * self.bands)
+
+    def _resize(self, capacity: int) -> None:
+        keys = np.empty(capacity, dtype=np.int64)
+        keys[: self._count] = self._keys[: self._count]
+        sigs = np.empty((capacity, self.num_perm), dtype=np.uint8)
+        sigs[: self._count] = self._sigs[: self._count]
+        self._keys, self._sigs = keys, sigs
 
     def __len__(self) -> int:
         """Indexed texts (the first of each cluster), short ones included."""
@@ -263,20 +283,19 @@ class NearDupIndex:
         for i, cand in zip(
             np.flatnonzero(duplicate).tolist(), best[duplicate].tolist(), strict=True
         ):
-            result[i] = self._keys[cand]
+            result[i] = int(self._keys[cand])
         return result
 
     def _store(self, keys: list[int], sig8: U8) -> int:
         """Append the chunk's keys and signatures; returns the first new internal id."""
-        first = len(self._keys)
-        self._keys.extend(keys)
-        self._indexed += len(keys)
-        needed = len(self._keys)
-        if needed > self._sigs.shape[0]:
-            grown = np.empty((max(needed, 2 * self._sigs.shape[0]), self.num_perm), np.uint8)
-            grown[:first] = self._sigs[:first]
-            self._sigs = grown
+        first = self._count
+        needed = first + len(keys)
+        if needed > self._keys.size:
+            self._resize(max(needed, 2 * self._keys.size))
+        self._keys[first:needed] = keys
         self._sigs[first:needed] = sig8
+        self._count = needed
+        self._indexed += len(keys)
         return first
 
     def _similar(self, a: U8, b: U8) -> npt.NDArray[np.bool_]:
@@ -477,9 +496,14 @@ class _BandTable:
         found = np.array(hits, dtype=np.int64).reshape(-1, 3)
         return found[:, 0], found[:, 1], found[:, 2]
 
+    def reserve(self, entries: int) -> None:
+        """Room for ``entries`` more at load 1/2 without growing again."""
+        if 2 * (self._used + entries) > self._slots.size:
+            self._grow(entries)
+
     def insert(self, keys: U32, ids: I64) -> None:
         if 2 * (self._used + keys.size) > self._slots.size:
-            self._grow(keys.size)
+            self._grow(max(keys.size, self._used))  # doubling
         packed = (keys.astype(np.uint64) << np.uint64(32)) | ids.astype(np.uint64)
         if packed.size <= _SMALL:
             self._place_few(packed.tolist())
@@ -519,9 +543,13 @@ class _BandTable:
         """Rehash the live entries (retired ones are dropped) into a table that fits ``extra``
         more at load 1/2: usually twice as large, the same size when it is mostly retired."""
         old = self._slots
-        live = old[(old != 0) & (old != np.uint64(_RETIRED))]
-        while 2 * (live.size + extra) > (1 << self._bits):
+        live = np.count_nonzero((old != 0) & (old != np.uint64(_RETIRED)))
+        while 2 * (live + extra) > (1 << self._bits):
             self._bits += 1
         self._slots = np.zeros(1 << self._bits, dtype=np.uint64)
         self._used = 0
-        self._place(live)
+        # A piece of the old table at a time: placing tens of millions of entries at once
+        # makes several temporaries of that size.
+        for lo in range(0, old.size, _REHASH):
+            part = old[lo : lo + _REHASH]
+            self._place(part[(part != 0) & (part != np.uint64(_RETIRED))])

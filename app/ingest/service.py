@@ -212,6 +212,7 @@ async def _ingest_text(
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
         path = await _spool(store, claim["raw_key"], tmp)
         if fmt in ("jsonl", "txt") and path.stat().st_size >= POOL_MIN_BYTES:
+            batch.reserve(_expected_lines(path))
             with path.open("rb") as fh:
                 await _pipeline(maker, store, batch, _cleaned_blocks(fh, spec))
         else:
@@ -225,6 +226,18 @@ async def _ingest_text(
 
 
 _Cleaned = tuple[asyncio.Future[Prepared], list[Problem], int]
+
+# Indexes are sized up front for at most this many items; a bigger dataset grows them.
+RESERVE_MAX = 2_000_000
+
+
+def _expected_lines(path: Path) -> int:
+    """About how many lines the file has, from its size and its first MiB."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 20)
+    per_line = len(sample) / max(sample.count(b"\n"), 1)
+    return min(int(size / per_line * 1.05) + 1, RESERVE_MAX)
 
 
 def _cleaned_blocks(fh: BinaryIO, spec: TextSpec) -> Iterator[_Cleaned]:
