@@ -27,8 +27,9 @@ with numpy: shingle hashes are a polynomial over code points plus a splitmix64 f
 checked to estimate Jaccard without bias and with the binomial variance of true permutations;
 the band index is an open-addressing hash table in one numpy array (8 bytes a slot, at most
 3/4 full: ~200 bytes a text with its signature and key, where a dict of Python ints would take
-~80 bytes per band key; ``reserve`` sizes it once for a known count). Results are deterministic for a given ``seed``, so re-adding the
-stored items of a resumed ingest rebuilds the same index.
+~80 bytes per band key; ``reserve`` sizes it once for a known count). Results are
+deterministic for a given ``seed``, so re-adding the stored items of a resumed ingest rebuilds
+the same index.
 
 LSH shape: ``rows`` per band is the largest for which a pair at exactly ``threshold`` still
 becomes a candidate with probability >= 0.95 (64 perms, 0.8 -> 10 bands of 6 rows); every

@@ -357,15 +357,20 @@ async def _hand_over(
     entry: tuple[int, Planned] | None,
     writers: list[asyncio.Task[None]],
 ) -> None:
-    """Queue a plan for the writers; if one stopped (a batch failed), raise its error."""
+    """Queue a plan (or a writer's stop mark) for the writers; if one failed, raise its error.
+    (A writer that got its stop mark ends normally: the others still take entries.)"""
     put = asyncio.ensure_future(queue.put(entry))
-    await asyncio.wait({put, *writers}, return_when=asyncio.FIRST_COMPLETED)
-    if not put.done():
+    try:
+        while not put.done():
+            running = [w for w in writers if not w.done()]
+            for writer in writers:
+                if writer.done() and not writer.cancelled() and writer.exception():
+                    await writer  # raises the batch's error
+            if not running:
+                raise RuntimeError("the ingest writers stopped before the last batch")
+            await asyncio.wait({put, *running}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
         put.cancel()
-        for writer in writers:
-            if writer.done():
-                await writer  # raises the batch's error
-        raise RuntimeError("an ingest writer stopped before the last batch")
 
 
 async def _ingest_images(

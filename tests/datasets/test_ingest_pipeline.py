@@ -113,10 +113,12 @@ async def _outcome(db: AsyncSession, dataset_id: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("writers", [1, 2, 3])
 async def test_the_pipeline_decides_exactly_what_the_serial_path_does(
-    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch, writers: int
 ) -> None:
     monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "WRITERS", writers)
     body = _source()
     c1, serial_job = await _job(app, db)
     serial = await _upload(c1, serial_job, body)
