@@ -31,13 +31,22 @@ def postmaster(data_dir: Path | str) -> int:
     return int(pid_file.read_text().split()[0])
 
 
-def children_peak_rss_mib(pid: int) -> list[float]:
-    """Peak resident memory (VmHWM) of each live child process, in MiB."""
+def pool_workers(pid: int) -> list[int]:
+    """The live ``multiprocessing`` pool workers among a process's children (not its resource
+    tracker, nor a server the benchmark started)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    peaks = []
+    found = []
     for child in children.read_text().split() if children.exists() else []:
         with contextlib.suppress(FileNotFoundError):
-            for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-    return peaks
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(int(child))
+    return found
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

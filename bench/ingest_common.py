@@ -3,10 +3,12 @@ object, and one timed run of the real ingest job (``app.ingest.service.run``).""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +30,8 @@ from app.models import (
     LabelingJob,
 )
 from app.runtime import database_url, migrate
-from bench.cpu import children_peak_rss_mib, own_cpu, postmaster, tree_cpu
+from bench.cpu import own_cpu, peak_rss_mib, pool_workers, postmaster, tree_cpu
+from tests.s3_server import S3Server, running_s3_server
 
 SCHEMAS: dict[DataKind, dict[str, Any]] = {
     DataKind.TEXT: {"kind": "text_classification", "labels": [{"name": "pos"}, {"name": "neg"}]},
@@ -36,11 +39,22 @@ SCHEMAS: dict[DataKind, dict[str, Any]] = {
 }
 
 
-def bench_settings(data_dir: Path) -> Settings:
+def bench_settings(data_dir: Path, s3: S3Server | None = None) -> Settings:
+    """Local storage in ``data_dir``, or the bucket of a running S3 server."""
+    storage = StorageSettings(backend="local")
+    if s3 is not None:
+        storage = StorageSettings(
+            backend="s3",
+            s3_endpoint=s3.endpoint,
+            s3_access_key=SecretStr(s3.access_key),
+            s3_secret_key=SecretStr(s3.secret_key),
+            s3_bucket=s3.bucket,
+            s3_region=s3.region,
+        )
     return Settings(
         environment="test",
         data_dir=data_dir,
-        storage=StorageSettings(backend="local"),
+        storage=storage,
         auth=AuthSettings(secret_key=SecretStr("bench" * 8)),
         log_level="WARNING",
         log_json=False,
@@ -133,11 +147,21 @@ async def timed_ingest(settings: Settings, store: ObjectStore, dataset_id: uuid.
     queue_seconds = time.perf_counter() - start
     await engine.dispose()
     cpu = tuple(round(b - a, 2) for a, b in zip(cpu0, cpu1, strict=True))
-    workers = tuple(children_peak_rss_mib(os.getpid()))
+    workers = tuple(peak_rss_mib(pid) for pid in pool_workers(os.getpid()))
     return Result(elapsed, peak, before, counts, queue_seconds, cpu, workers)  # type: ignore[arg-type]
 
 
 def _cpu(settings: Settings) -> tuple[float, float, float]:
     me = os.getpid()
-    own = own_cpu(me)
-    return own, tree_cpu(me) - own, tree_cpu(postmaster(settings.data_dir))
+    workers = sum(tree_cpu(pid) for pid in pool_workers(me))
+    return own_cpu(me), workers, tree_cpu(postmaster(settings.data_dir))
+
+
+@contextlib.contextmanager
+def maybe_s3(enabled: bool) -> Iterator[S3Server | None]:
+    """A SeaweedFS S3 server (as the tests run it) for the block, or None for local storage."""
+    if not enabled:
+        yield None
+        return
+    with running_s3_server(bucket="brigade-bench") as server:
+        yield server

@@ -26,11 +26,13 @@ from PIL import Image, ImageEnhance
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.demo.samples import shelf_images
+from app.ingest.pool import warm
 from app.models import DataKind
 from bench.ingest_common import (
     bench_settings,
     bench_store,
     create_dataset,
+    maybe_s3,
     timed_ingest,
 )
 
@@ -57,15 +59,26 @@ def make_zip(path: Path, n: int, seed: int = 3) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, action="append")
+    parser.add_argument(
+        "--cold", action="store_true", help="do not start the worker processes before timing"
+    )
+    parser.add_argument(
+        "--s3", action="store_true", help="store objects on a SeaweedFS S3 server, not locally"
+    )
     args = parser.parse_args()
     for n in args.images or [2000]:
-        with tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp:
-            settings = bench_settings(Path(tmp))
+        with (
+            tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp,
+            maybe_s3(args.s3) as s3,
+        ):
+            settings = bench_settings(Path(tmp), s3)
             raw = Path(tmp) / "images.zip"
             make_zip(raw, n)
             store = await bench_store(settings)
             obj = await store.put_file(raw, "application/zip")
             dataset_id = await create_dataset(settings, obj.key, DataKind.IMAGE, "zip", {})
+            if not args.cold:
+                await warm()  # as a worker process that has ingested before
             r = await timed_ingest(settings, store, dataset_id)
             print(
                 f"{n:>7,} images  {r.seconds:6.2f} s  {n / r.seconds:7,.0f} images/s  "

@@ -28,6 +28,7 @@ from bench.ingest_common import (
     bench_settings,
     bench_store,
     create_dataset,
+    maybe_s3,
     timed_ingest,
 )
 
@@ -92,10 +93,16 @@ async def main() -> None:
     parser.add_argument(
         "--cold", action="store_true", help="do not start the worker processes before timing"
     )
+    parser.add_argument(
+        "--s3", action="store_true", help="store objects on a SeaweedFS S3 server, not locally"
+    )
     args = parser.parse_args()
     for n in args.items or [100_000]:
-        with tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp:
-            settings = bench_settings(Path(tmp))
+        with (
+            tempfile.TemporaryDirectory(prefix="brigade-bench-") as tmp,
+            maybe_s3(args.s3) as s3,
+        ):
+            settings = bench_settings(Path(tmp), s3)
             raw = Path(tmp) / "data.jsonl"
             make_jsonl(raw, n)
             store = await bench_store(settings)

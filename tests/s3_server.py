@@ -11,6 +11,7 @@ SIGTERM takes ~25 s and nothing in a throwaway server is worth keeping.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -162,13 +163,20 @@ def _kill(proc: subprocess.Popen[bytes], ports: list[int]) -> None:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """A running SeaweedFS S3 gateway with one bucket; killed at the end of the session."""
+    with running_s3_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_s3_server(bucket: str = "brigade-test") -> Iterator[S3Server]:
+    """A SeaweedFS S3 gateway with one bucket, for the block (also used by the benchmarks)."""
     data_dir = Path(tempfile.mkdtemp(prefix="brigade-s3-"))
     ports = pick_ports(4)
     server = S3Server(
         endpoint=f"127.0.0.1:{ports[3]}",
         access_key=secrets.token_hex(10),
         secret_key=secrets.token_hex(20),
-        bucket="brigade-test",
+        bucket=bucket,
     )
     identity = {
         "name": "admin",

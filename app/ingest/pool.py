@@ -36,7 +36,9 @@ def shutdown_pool() -> None:
 
 
 def _ready() -> bool:
-    import app.ingest.text_batch  # noqa: F401  the cleaning code and numpy, loaded once
+    # The cleaning code with numpy and Pillow, loaded once per process.
+    import app.ingest.image_clean
+    import app.ingest.text_batch  # noqa: F401
 
     return True
 
