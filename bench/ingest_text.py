@@ -1,6 +1,7 @@
 """Benchmark text dataset ingest: N JSONL items cleaned, de-duplicated, stored and split.
 
     .venv/bin/python bench/ingest_text.py --items 100000 [--items 1000000] [--mask-pii]
+                                          [--format jsonl|csv] [--s3] [--cold]
 
 Runs the real ingest job (``app.ingest.service.run``) on a fresh embedded PostgreSQL database
 with local storage, the way a worker runs it. Prints wall time, items/s and the process's peak
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import random
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -68,28 +71,42 @@ def _review(rng: random.Random) -> str:
     )
 
 
-def make_jsonl(path: Path, n: int, seed: int = 1) -> None:
+def reviews(n: int, seed: int = 1) -> Iterator[tuple[int, str]]:
     rng = random.Random(seed)
     recent: list[str] = []
+    for i in range(n):
+        roll = rng.random()
+        if recent and roll < 0.01:
+            text = rng.choice(recent)  # an exact duplicate
+        elif recent and roll < 0.03:
+            text = rng.choice(recent)[:-1] + "！"  # a near-duplicate
+        else:
+            text = _review(rng)
+            if i % 50 == 0:
+                text += f"联系电话138{rng.randrange(10**8):08d}"
+        recent = [*recent[-999:], text]
+        yield i, text
+
+
+def make_jsonl(path: Path, n: int, seed: int = 1) -> None:
     with path.open("wb") as fh:
-        for i in range(n):
-            roll = rng.random()
-            if recent and roll < 0.01:
-                text = rng.choice(recent)  # an exact duplicate
-            elif recent and roll < 0.03:
-                text = rng.choice(recent)[:-1] + "！"  # a near-duplicate
-            else:
-                text = _review(rng)
-                if i % 50 == 0:
-                    text += f"联系电话138{rng.randrange(10**8):08d}"
-            recent = [*recent[-999:], text]
+        for i, text in reviews(n, seed):
             fh.write(orjson.dumps({"text": text, "order": i, "shop": f"s{i % 97}"}) + b"\n")
+
+
+def make_csv(path: Path, n: int, seed: int = 1) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "order", "shop"])
+        for i, text in reviews(n, seed):
+            writer.writerow([text, i, f"s{i % 97}"])
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, action="append")
     parser.add_argument("--mask-pii", action="store_true")
+    parser.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     parser.add_argument(
         "--cold", action="store_true", help="do not start the worker processes before timing"
     )
@@ -103,12 +120,14 @@ async def main() -> None:
             maybe_s3(args.s3) as s3,
         ):
             settings = bench_settings(Path(tmp), s3)
-            raw = Path(tmp) / "data.jsonl"
-            make_jsonl(raw, n)
+            raw = Path(tmp) / f"data.{args.format}"
+            (make_csv if args.format == "csv" else make_jsonl)(raw, n)
             store = await bench_store(settings)
-            obj = await store.put_file(raw, "application/x-ndjson")
+            obj = await store.put_file(
+                raw, "text/csv" if args.format == "csv" else "application/x-ndjson"
+            )
             dataset_id = await create_dataset(
-                settings, obj.key, DataKind.TEXT, "jsonl", {"mask_pii": args.mask_pii}
+                settings, obj.key, DataKind.TEXT, args.format, {"mask_pii": args.mask_pii}
             )
             if not args.cold:
                 await warm()  # as a worker process that has ingested before

@@ -211,39 +211,53 @@ async def _ingest_text(
     )
     with tempfile.TemporaryDirectory(prefix="brigade-ingest-") as tmp:
         path = await _spool(store, claim["raw_key"], tmp)
-        if fmt in ("jsonl", "txt") and path.stat().st_size >= POOL_MIN_BYTES:
-            batch.reserve(_expected_lines(path))
-            with path.open("rb") as fh:
-                await _pipeline(maker, store, batch, _cleaned_blocks(fh, spec))
-        else:
+        if path.stat().st_size < POOL_MIN_BYTES:
             records = read_text_source(path, fmt, source_opts)
             for recs, probs, last in _batches(records, claim["checkpoint"]):
                 prepared = prepare_text(recs, spec)
                 async with session_scope(maker) as session:
                     await batch.write(session, store, prepared, probs, last)
+        else:
+            batch.reserve(_expected_records(path, fmt))
+            with path.open("rb") as fh:
+                if fmt in ("jsonl", "txt"):
+                    cleaned = _cleaned_blocks(fh, spec)
+                else:
+                    cleaned = _cleaned_records(read_text_source(path, fmt, source_opts), spec)
+                await _pipeline(maker, store, batch, cleaned)
     async with session_scope(maker) as session:
         await batch.close(session, store)
 
 
 _Cleaned = tuple[asyncio.Future[Prepared], list[Problem], int]
 
+
+def _cleaned_records(records: Iterator[Record | Problem], spec: TextSpec) -> Iterator[_Cleaned]:
+    """CSV and Label Studio records can span lines, so they are parsed here (the csv module
+    and ijson, both in C) and cleaned in the worker processes."""
+    loop = asyncio.get_running_loop()
+    for recs, probs, last in _batches(records, spec.after):
+        yield loop.run_in_executor(pool(), prepare_text, recs, spec), probs, last
+
+
 # Indexes are sized up front for at most this many items; a bigger dataset grows them.
 RESERVE_MAX = 2_000_000
 
 
-def _expected_lines(path: Path) -> int:
-    """About how many lines the file has, from its size and its first MiB."""
+def _expected_records(path: Path, fmt: str) -> int:
+    """About how many records the file has, from its size and its first MiB: lines, or
+    Label Studio tasks (one JSON array, often on one line)."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         sample = fh.read(1 << 20)
-    per_line = len(sample) / max(sample.count(b"\n"), 1)
-    return min(int(size / per_line * 1.05) + 1, RESERVE_MAX)
+    marker = b'"data"' if fmt == "labelstudio" else b"\n"
+    per_record = len(sample) / max(sample.count(marker), 1)
+    return min(int(size / per_record * 1.05) + 1, RESERVE_MAX)
 
 
 def _cleaned_blocks(fh: BinaryIO, spec: TextSpec) -> Iterator[_Cleaned]:
     """Lines go to the worker processes unparsed: parsing is a quarter of the cleaning work,
-    and this process is the pipeline's narrowest stage. (CSV and Label Studio files, whose
-    records can span lines, are read here and cleaned serially.)"""
+    and this process is the pipeline's narrowest stage."""
     loop = asyncio.get_running_loop()
     limit = spec.source.max_record_bytes
     for block in line_blocks(fh, limit, BATCH_SIZE, first=BATCH_SIZE // 5):

@@ -4,7 +4,10 @@ resumable dataset, and a job whose other datasets hold items falls back to the l
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -54,11 +57,11 @@ async def _job(app: FastAPI, db: AsyncSession) -> tuple[AsyncClient, LabelingJob
     return browser_client(app, cookie), job
 
 
-async def _upload(c: AsyncClient, job: LabelingJob, body: bytes) -> str:
+async def _upload(c: AsyncClient, job: LabelingJob, body: bytes, fmt: str = "jsonl") -> str:
     r = await c.post(
         f"/api/v1/jobs/{job.id}/datasets",
-        files={"file": ("d.jsonl", body)},
-        data={"format": "jsonl"},
+        files={"file": (f"d.{fmt}", body)},
+        data={"format": fmt},
     )
     assert r.status_code == 202, r.text
     return str(r.json()["id"])
@@ -137,6 +140,57 @@ async def test_the_pipeline_decides_exactly_what_the_serial_path_does(
     assert near > 0
     assert accepted + duplicates + rejected == 60
     assert tasks == -(-accepted // 3)
+
+
+def _as_csv(body: bytes) -> bytes:
+    """The same records as CSV (a bad JSON line becomes a ragged row)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "n"])
+    for line in body.splitlines():
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            writer.writerow(["a", "b", "c"])
+            continue
+        writer.writerow([obj.get("text", ""), obj.get("n", "")])
+    return out.getvalue().encode()
+
+
+def _as_labelstudio(body: bytes) -> bytes:
+    tasks = []
+    for line in body.splitlines():
+        try:
+            tasks.append({"data": orjson.loads(line)})
+        except orjson.JSONDecodeError:
+            tasks.append({"no_data": True})
+    return orjson.dumps(tasks)
+
+
+@pytest.mark.parametrize(("fmt", "convert"), [("csv", _as_csv), ("labelstudio", _as_labelstudio)])
+async def test_records_parsed_here_and_cleaned_in_the_workers_match_the_serial_path(
+    app: FastAPI,
+    db: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    convert: Callable[[bytes], bytes],
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    body = convert(_source())
+    c1, serial_job = await _job(app, db)
+    serial = await _upload(c1, serial_job, body, fmt)
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(serial))
+
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c2, piped_job = await _job(app, db)
+    piped = await _upload(c2, piped_job, body, fmt)
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(piped))
+
+    got = await _outcome(db, piped)
+    assert got == await _outcome(db, serial)
+    assert got["counts"][:2] == ("ready", 60)
+    assert got["counts"][3] == 2  # the two bad records
+    assert got["counts"][5] > 0  # near-duplicates found
 
 
 async def test_a_batch_that_fails_in_the_writer_leaves_a_resumable_dataset(
