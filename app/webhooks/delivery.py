@@ -156,6 +156,23 @@ async def _load(
     return None if row is None else (row[0], row[1])
 
 
+PAUSED = "not sent: the webhook is paused; resume it, then redeliver"
+
+
+async def _attempt(
+    webhook: Webhook, delivery: WebhookDelivery, secret: str, settings: WebhookSettings
+) -> Attempt:
+    body = body_of(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Brigade-Event": delivery.event,
+        "Brigade-Delivery": str(delivery.id),
+        "Brigade-Signature": sign(secret, int(time.time()), body),
+    }
+    return await send(webhook.url, body, headers, settings)
+
+
 async def deliver(
     maker: async_sessionmaker[AsyncSession],
     server_secret: bytes,
@@ -178,15 +195,10 @@ async def deliver(
     except ValueError as exc:  # the server's secret changed since the webhook was made
         attempt, final = Attempt(None, f"{exc}: delete the webhook and create it again"), True
     else:
-        body = body_of(delivery)
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "Brigade-Event": delivery.event,
-            "Brigade-Delivery": str(delivery.id),
-            "Brigade-Signature": sign(secret, int(time.time()), body),
-        }
-        attempt = await send(webhook.url, body, headers, settings)
+        if not webhook.is_active:  # paused after this was queued: not sent, and no retries
+            attempt, final = Attempt(None, PAUSED), True
+        else:
+            attempt = await _attempt(webhook, delivery, secret, settings)
     async with session_scope(maker) as session:
         status = await repository.record_attempt(
             session,

@@ -12,13 +12,22 @@ from app.kit.deps import DbSession
 from app.kit.pagination import Page, Paging, page_of
 from app.webhooks import service
 from app.webhooks.dependencies import ServerSecret
-from app.webhooks.schemas import DeliveryOut, WebhookCreate, WebhookCreated, WebhookOut
+from app.webhooks.schemas import (
+    DeliveryOut,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookOut,
+    WebhookUpdate,
+)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 # 401/403/404/422 are declared for the whole API (app/main.py).
 _CONFLICT: dict[int | str, dict[str, object]] = {
-    409: {"model": ErrorResponse, "description": "Already registered / attempt running now"}
+    409: {
+        "model": ErrorResponse,
+        "description": "Already registered / attempt running now / webhook paused",
+    }
 }
 
 
@@ -45,6 +54,14 @@ async def list_webhooks(
     """Your enterprise's webhooks (never their secrets); the park sees every client's."""
     rows, total = await service.list_webhooks(session, principal, paging)
     return page_of(WebhookOut, rows, total, paging)
+
+
+@router.patch("/{webhook_id}", response_model=WebhookOut, operation_id="update_webhook")
+async def update_webhook(
+    webhook_id: uuid.UUID, body: WebhookUpdate, principal: CurrentPrincipal, session: DbSession
+) -> WebhookOut:
+    """Pause (``is_active: false``) or resume a webhook, or change its events."""
+    return WebhookOut.model_validate(await service.update(session, principal, webhook_id, body))
 
 
 @router.delete(
@@ -74,6 +91,7 @@ async def list_deliveries(
     "/{webhook_id}/test",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryOut,
+    responses=_CONFLICT,
     operation_id="test_webhook",
 )
 async def test_webhook(

@@ -5,7 +5,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.models import DeliveryStatus, WebhookEvent
 
@@ -53,6 +60,42 @@ class WebhookCreate(BaseModel):
     @classmethod
     def _distinct(cls, value: list[WebhookEvent]) -> list[WebhookEvent]:
         return sorted(set(value))
+
+
+class WebhookUpdate(BaseModel):
+    """Pause or resume a webhook, or change what it subscribes to (its URL and secret stay:
+    for another URL, register a new webhook)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_active: bool | None = Field(
+        default=None,
+        description="false pauses it: no new deliveries, and queued attempts are not sent "
+        "(they fail with a 'paused' reason and can be redelivered after resuming)",
+    )
+    events: list[WebhookEvent] | None = Field(
+        default=None, min_length=1, max_length=16, examples=[["export.ready", "job.completed"]]
+    )
+
+    @field_validator("events")
+    @classmethod
+    def _distinct(cls, value: list[WebhookEvent] | None) -> list[WebhookEvent] | None:
+        if value is None:
+            raise ValueError("must be a list of events (leave it out to keep the current ones)")
+        return sorted(set(value))
+
+    @field_validator("is_active")
+    @classmethod
+    def _not_null(cls, value: bool | None) -> bool:
+        if value is None:
+            raise ValueError("must be true or false (leave it out to keep it)")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> WebhookUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give is_active, events or both")
+        return self
 
 
 class WebhookOut(BaseModel):

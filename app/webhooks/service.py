@@ -31,7 +31,7 @@ from app.models.webhooks import PING
 from app.scoping import get_scoped, scope_clause, scoped_select
 from app.webhooks import repository
 from app.webhooks.delivery import SECRET_PURPOSE
-from app.webhooks.schemas import WebhookCreate
+from app.webhooks.schemas import WebhookCreate, WebhookUpdate
 
 DELIVER_JOB = "brigade.deliver_webhook"
 QUEUE = "webhooks"
@@ -91,6 +91,38 @@ async def delete(session: AsyncSession, principal: Principal, webhook_id: uuid.U
     await session.flush()
 
 
+async def update(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, body: WebhookUpdate
+) -> Webhook:
+    """Pause, resume or re-subscribe a webhook; audited with what changed."""
+    webhook = await get_scoped(session, principal, Webhook, webhook_id, write=True)
+    changes: dict[str, Any] = {}
+    if body.is_active is not None and body.is_active != webhook.is_active:
+        changes["is_active"] = {"from": webhook.is_active, "to": body.is_active}
+        webhook.is_active = body.is_active
+    events = None if body.events is None else [e.value for e in body.events]
+    if events is not None and events != webhook.events:
+        changes["events"] = {"from": webhook.events, "to": events}
+        webhook.events = events
+    if changes:
+        record(
+            session,
+            principal,
+            "webhook.update",
+            target_type="webhook",
+            target_id=webhook.id,
+            enterprise_id=webhook.enterprise_id,
+            changes={"url": webhook.url, **changes},
+        )
+        await session.flush()
+    return webhook
+
+
+def _require_active(webhook: Webhook) -> None:
+    if not webhook.is_active:
+        raise Conflict(f"Webhook {webhook.id} is paused; resume it (is_active: true) first.")
+
+
 async def deliveries(
     session: AsyncSession, principal: Principal, webhook_id: uuid.UUID, page: PageParams
 ) -> tuple[list[WebhookDelivery], int]:
@@ -130,6 +162,7 @@ async def ping(
 ) -> WebhookDelivery:
     """A ``ping`` delivery to one webhook, to try the receiver (and its signature check)."""
     webhook = await get_scoped(session, principal, Webhook, webhook_id, write=True)
+    _require_active(webhook)
     delivery = WebhookDelivery(
         webhook_id=webhook.id,
         event=PING,
@@ -154,7 +187,7 @@ async def redeliver(
     )
     if delivery is None:
         raise NotFound(f"Delivery {delivery_id} does not exist or is not visible to you.")
-    await get_scoped(session, principal, Webhook, delivery.webhook_id, write=True)
+    _require_active(await get_scoped(session, principal, Webhook, delivery.webhook_id, write=True))
     if await repository.attempt_running(session, delivery.id):
         raise Conflict(f"Delivery {delivery.id} is being attempted right now; see its log.")
     delivery.status = DeliveryStatus.PENDING

@@ -143,3 +143,56 @@ async def test_deleting_a_webhook_takes_its_delivery_log_and_is_audited(
     assert audit is not None
     assert audit.target_id == hook["id"]
     assert audit.changes["url"] == HOOK
+
+
+async def test_a_webhook_is_paused_resumed_and_resubscribed_by_its_owners_only(
+    app: FastAPI, db: AsyncSession
+) -> None:
+    client = await make_enterprise(db, EnterpriseKind.CLIENT)
+    owner = await as_user(app, db, client, Role.ENTERPRISE_ADMIN)
+    park = await as_user(app, db, await make_enterprise(db, EnterpriseKind.PARK_OPERATOR))
+    other = await as_user(app, db, await make_enterprise(db), Role.ENTERPRISE_ADMIN)
+    hook = await register(owner, HOOK, "export.ready")
+    url = f"{WEBHOOKS}/{hook['id']}"
+
+    paused = await owner.patch(url, json={"is_active": False})
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["is_active"] is False
+    refused = await owner.post(f"{url}/test")
+    assert refused.status_code == 409
+    assert "paused" in refused.json()["detail"]
+    resubscribed = await owner.patch(
+        url, json={"is_active": True, "events": ["job.completed", "export.ready", "job.completed"]}
+    )
+    assert resubscribed.json()["is_active"] is True
+    assert resubscribed.json()["events"] == ["export.ready", "job.completed"]
+    assert (await owner.post(f"{url}/test")).status_code == 202
+    assert (await other.patch(url, json={"is_active": False})).status_code == 404
+    assert (await park.patch(url, json={"is_active": False})).status_code == 403
+
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({}, "give is_active, events or both"),
+        ({"events": []}, "events"),
+        ({"events": None}, "events"),
+        ({"is_active": None}, "is_active"),
+        ({"url": "https://elsewhere.example.com/x"}, "url"),
+        ({"events": ["nothing.happened"]}, "events"),
+    ]
+    for body, said in bad:
+        r = await owner.patch(url, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert said in r.text, (body, r.text)
+    for http in (owner, park, other):
+        await http.aclose()
+
+    audits = (
+        await db.scalars(select(AuditEvent).where(AuditEvent.action == "webhook.update"))
+    ).all()
+    assert [a.changes.get("is_active") for a in audits] == [
+        {"from": True, "to": False},
+        {"from": False, "to": True},
+    ]
+    assert audits[1].changes["events"] == {
+        "from": ["export.ready"],
+        "to": ["export.ready", "job.completed"],
+    }

@@ -285,3 +285,30 @@ async def test_deliveries_and_their_jobs_commit_with_the_change_or_not_at_all(
     )
     assert [status for status, _ in await waiting_jobs(db)] == ["todo"]
     await admin.aclose()
+
+
+@pytest.mark.usefixtures("private_ok")
+async def test_a_paused_webhook_gets_nothing_until_resumed_and_redelivered(
+    app: FastAPI, db: AsyncSession, receiver: Receiver
+) -> None:
+    admin, hook = await _admin_with_hook(app, db, receiver.url, "job.completed")
+    queued = (await admin.post(f"{WEBHOOKS}/{hook['id']}/test")).json()
+    r = await admin.patch(f"{WEBHOOKS}/{hook['id']}", json={"is_active": False})
+    assert r.status_code == 200, r.text
+    await run_jobs(app)  # the ping queued before the pause is not sent
+
+    assert receiver.requests == []
+    [logged] = await _log(admin, hook)
+    assert logged["status"] == "failed"
+    assert "paused" in logged["last_error"]
+    assert await waiting_jobs(db) == []  # and not retried
+    redeliver = f"{WEBHOOKS}/deliveries/{queued['id']}/redeliver"
+    assert (await admin.post(redeliver)).status_code == 409
+
+    await admin.patch(f"{WEBHOOKS}/{hook['id']}", json={"is_active": True})
+    assert (await admin.post(redeliver)).status_code == 202
+    await run_jobs(app)
+    assert [r.headers["brigade-event"] for r in receiver.requests] == ["ping"]
+    [logged] = await _log(admin, hook)
+    assert logged["status"] == "succeeded"
+    await admin.aclose()
