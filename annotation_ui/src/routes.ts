@@ -101,8 +101,10 @@ export const PAGES: readonly PageDef[] = [
     id: "stats-jobs",
     path: "/stats/jobs",
     titleKey: "page.statsJobs",
-    roles: ["client_member", "enterprise_admin"],
-    kinds: ["client"],
+    // The client's people follow their jobs; the park's admins every client's (and take their
+    // exports out for them, which the API allows).
+    roles: ["client_member", "enterprise_admin", "park_admin"],
+    kinds: ["client", "park_operator"],
     inNav: true,
     load: () => import("./pages/stats-jobs"),
   },
@@ -111,8 +113,8 @@ export const PAGES: readonly PageDef[] = [
     path: "/stats/jobs/:id",
     titleKey: "page.statsJob",
     navParent: "stats-jobs",
-    roles: ["client_member", "enterprise_admin"],
-    kinds: ["client"],
+    roles: ["client_member", "enterprise_admin", "park_admin"],
+    kinds: ["client", "park_operator"],
     inNav: false,
     load: () => import("./pages/stats-job"),
   },

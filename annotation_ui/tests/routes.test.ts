@@ -17,7 +17,15 @@ describe("role → navigation table", () => {
     expect(ids("qa_lead", "vendor")).toEqual(["home", "quality", "stats-team", "members"]);
     expect(ids("enterprise_admin", "vendor")).toEqual(["home", "quality", "stats-team", "members", "tokens"]);
     expect(ids("enterprise_admin", "client")).toEqual(["home", "quality", "stats-jobs", "members", "tokens"]);
-    expect(ids("park_admin", "park_operator")).toEqual(["home", "quality", "stats-park", "members", "tokens", "enterprises"]);
+    expect(ids("park_admin", "park_operator")).toEqual([
+      "home",
+      "quality",
+      "stats-jobs",
+      "stats-park",
+      "members",
+      "tokens",
+      "enterprises",
+    ]);
   });
 
   it("gives a vendor's people the team and a client's the job progress", () => {
@@ -27,6 +35,8 @@ describe("role → navigation table", () => {
     expect(canOpen("enterprise_admin", team, "client")).toBe(false);
     expect(canOpen("enterprise_admin", jobs, "client")).toBe(true);
     expect(canOpen("enterprise_admin", jobs, "vendor")).toBe(false);
+    expect(canOpen("park_admin", jobs, "park_operator")).toBe(true);
+    expect(canOpen("park_admin", findPage("/stats/jobs/abc")!.page, "park_operator")).toBe(true);
     expect(canOpen("client_member", findPage("/stats/jobs/abc")!.page, "client")).toBe(true);
     expect(canOpen("annotator", findPage("/stats/me")!.page, "vendor")).toBe(true);
     expect(canOpen("qa_lead", findPage("/stats/me")!.page, "vendor")).toBe(false);

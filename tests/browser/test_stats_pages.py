@@ -705,6 +705,36 @@ async def test_park_dashboard(
         await page.context.close()
 
 
+async def test_the_park_follows_every_clients_jobs_and_reaches_their_exports(
+    db: AsyncSession, browser: Browser, base_url: str, park: StatsPark
+) -> None:
+    admin = park.users["park_admin@park_operator"]
+    page = await open_as(browser, db, base_url, admin)
+    try:
+        await page.goto("/")
+        nav = page.get_by_role("navigation", name="主导航")
+        await nav.get_by_role("link", name="任务进度").click()
+        await expect(page.locator("h1")).to_have_text("任务进度")
+        await settled(page)
+        row = page.locator("tbody tr", has_text="商品评论情感")
+        await expect(row).to_contain_text("云帆电商")  # the client, a column for the park only
+        lines = await export_csv(page.locator("section.stats-table"))
+        assert lines[0][:3] == ["任务名称", "需求方", "状态"]
+        await check_page(page)
+        await shot(page, "stats-jobs-park")
+
+        await page.get_by_role("link", name="商品评论情感").click()
+        await expect(page.locator("h1")).to_have_text("任务进度详情")
+        await settled(page)
+        await expect(page.locator("section.export-panel h2")).to_have_text("导出标注")
+        await expect(
+            page.locator("section.export-panel").get_by_role("button", name="开始导出")
+        ).to_be_visible()
+        await check_page(page)
+    finally:
+        await page.context.close()
+
+
 async def test_stats_pages_are_for_their_roles_only(
     db: AsyncSession, browser: Browser, base_url: str, park: StatsPark
 ) -> None:

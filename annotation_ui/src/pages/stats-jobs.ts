@@ -1,7 +1,8 @@
 /**
- * Job progress (the client's people): each of the client's jobs with items done as a bar,
- * labels, the current rate and the estimated finish (CSV); a job leads to its page
- * (pages/stats-job.ts). Client admins reach their monthly statements from here.
+ * Job progress (the client's people, and the park's admins for every client): each job with
+ * items done as a bar, labels, the current rate and the estimated finish (CSV); a job leads to
+ * its page (pages/stats-job.ts), with its exports. Client admins reach their monthly
+ * statements from here; the park sees which client each job is for.
  */
 import { html, nothing } from "lit-html";
 import { isAbort } from "../api/client";
@@ -21,8 +22,14 @@ export const jobStatsPath = (id: Job["id"]) => `/stats/jobs/${encodeURIComponent
 
 const jobProgressPage: PageFactory = (ctx) => {
   const progress = new Map<string, JobProgress | "error">();
+  const park = ctx.me.role === "park_admin";
+  let clients: Map<string, string> | null = null; // id -> name, for the park's client column
   const jobs = pagedList(
     async (q, o) => {
+      if (park && !clients) {
+        const register = await api.enterpriseDirectory("client", o);
+        clients = new Map(register.map((e) => [e.id, e.name]));
+      }
       const page = await api.listJobs(q, o);
       // One progress read per job shown (a page is at most 20 jobs).
       await Promise.all(
@@ -73,9 +80,14 @@ const jobProgressPage: PageFactory = (ctx) => {
     },
     nowrap: true,
   };
+  const client: Column<Job> = {
+    header: () => t("statsJobs.client"),
+    cell: (j) => clients?.get(String(j.client_id)) ?? EMPTY,
+    csv: (j) => clients?.get(String(j.client_id)) ?? null,
+  };
+  const lead = park ? [name, client, status] : [name, status];
   const columns: Column<Job>[] = [
-    name,
-    status,
+    ...lead,
     {
       header: () => t("progress.items"),
       cell: (j) => withProgress(j, (p) => progressBar(`job-${j.id}-progress`, t("progress.of", { job: j.name }), p)),
@@ -99,8 +111,7 @@ const jobProgressPage: PageFactory = (ctx) => {
     },
   });
   const csvColumns: Column<Job>[] = [
-    name,
-    status,
+    ...lead,
     raw("progress.itemsDoneCol", (p) => p.items_done),
     raw("progress.itemsTotal", (p) => p.items_total),
     raw("progress.share", doneShare),
@@ -113,7 +124,7 @@ const jobProgressPage: PageFactory = (ctx) => {
   return {
     view: () => html`
       <div class="stats-intro">
-        <p class="muted">${t("statsJobs.intro")}</p>
+        <p class="muted">${t(park ? "statsJobs.introPark" : "statsJobs.intro")}</p>
         ${ctx.me.role === "enterprise_admin" ? statementLinks() : nothing}
       </div>
       ${statsTable({

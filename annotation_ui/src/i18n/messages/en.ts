@@ -493,6 +493,8 @@ export const en: Record<MessageKey, string> = {
 
   "statsJobs.intro": "How far each of your labeling jobs is, its current rate and when it should be done.",
   "statsJobs.table": "Job progress",
+  "statsJobs.client": "Client",
+  "statsJobs.introPark": "How far every client's labeling jobs are, their current rate and when they should be done; open a job to export its labels for the client.",
 
   "statsJob.back": "← Back to job progress",
   "statsJob.progress": "Progress",

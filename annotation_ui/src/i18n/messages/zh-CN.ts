@@ -493,6 +493,8 @@ export const zhCN = {
 
   "statsJobs.intro": "本企业各标注任务的完成进度、当前速度和预计完成时间。",
   "statsJobs.table": "任务进度",
+  "statsJobs.client": "需求方",
+  "statsJobs.introPark": "园区内各需求方标注任务的完成进度、当前速度和预计完成时间；打开任务可代需求方导出标注结果。",
 
   "statsJob.back": "← 返回任务进度",
   "statsJob.progress": "进度",
