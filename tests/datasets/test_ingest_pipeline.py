@@ -17,6 +17,7 @@ from httpx import AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.ingest import pipeline
 from app.ingest import repository as repo
 from app.ingest import service as ingest
 from app.models import DataKind, EnterpriseKind, Item, LabelingJob, Role
@@ -116,23 +117,27 @@ async def _outcome(db: AsyncSession, dataset_id: str) -> dict[str, Any]:
     }
 
 
+async def _serial_and_piped(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch, body: bytes, fmt: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same file ingested the serial way and through the pipeline, in two jobs."""
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    outcomes = []
+    for pool_min in (1 << 40, 0):
+        monkeypatch.setattr(ingest, "POOL_MIN_BYTES", pool_min)
+        c, job = await _job(app, db)
+        ds = await _upload(c, job, body, fmt)
+        await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds))
+        outcomes.append(await _outcome(db, ds))
+    return outcomes[0], outcomes[1]
+
+
 @pytest.mark.parametrize("writers", [1, 2, 3])
 async def test_the_pipeline_decides_exactly_what_the_serial_path_does(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch, writers: int
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    monkeypatch.setattr(ingest, "WRITERS", writers)
-    body = _source()
-    c1, serial_job = await _job(app, db)
-    serial = await _upload(c1, serial_job, body)
-    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(serial))
-
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
-    c2, piped_job = await _job(app, db)
-    piped = await _upload(c2, piped_job, body)
-    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(piped))
-
-    expected, got = await _outcome(db, serial), await _outcome(db, piped)
+    monkeypatch.setattr(pipeline, "WRITERS", writers)
+    expected, got = await _serial_and_piped(app, db, monkeypatch, _source(), "jsonl")
     assert got == expected
     status, received, accepted, rejected, duplicates, near, tasks = got["counts"]
     assert (status, received, rejected) == ("ready", 60, 2)
@@ -175,19 +180,8 @@ async def test_records_parsed_here_and_cleaned_in_the_workers_match_the_serial_p
     fmt: str,
     convert: Callable[[bytes], bytes],
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    body = convert(_source())
-    c1, serial_job = await _job(app, db)
-    serial = await _upload(c1, serial_job, body, fmt)
-    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(serial))
-
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
-    c2, piped_job = await _job(app, db)
-    piped = await _upload(c2, piped_job, body, fmt)
-    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(piped))
-
-    got = await _outcome(db, piped)
-    assert got == await _outcome(db, serial)
+    expected, got = await _serial_and_piped(app, db, monkeypatch, convert(_source()), fmt)
+    assert got == expected
     assert got["counts"][:2] == ("ready", 60)
     assert got["counts"][3] == 2  # the two bad records
     assert got["counts"][5] > 0  # near-duplicates found
