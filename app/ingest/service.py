@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 import uuid
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,7 +28,7 @@ from app.ingest.images import ImageInput
 from app.ingest.near_dup import NearDupIndex
 from app.ingest.phash_index import PhashIndex
 from app.ingest.pipeline import Cleaned, run_pipeline
-from app.ingest.pool import pool
+from app.ingest.pool import pool, shutdown_pool
 from app.ingest.rows import prepare
 from app.ingest.s3_import import ImportRejected, S3Location, fetch_listing, fetch_object
 from app.ingest.sources import (
@@ -126,6 +127,10 @@ async def run(
     except ImportRejected as exc:
         await _fail(maker, dataset_id, f"import_failed: {exc}")
     except Exception as exc:
+        if isinstance(exc, BrokenProcessPool):
+            # A worker process died (killed, out of memory): the pool takes no more work, so the
+            # retry, and every later dataset, gets a new one.
+            shutdown_pool()
         if final_attempt:
             await _fail(maker, dataset_id, f"internal error ({type(exc).__name__}); ingest gave up")
         raise

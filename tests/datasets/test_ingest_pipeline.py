@@ -8,6 +8,7 @@ import csv
 import io
 import uuid
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import orjson
@@ -18,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest import pipeline
+from app.ingest import pool as pool_module
 from app.ingest import repository as repo
 from app.ingest import service as ingest
 from app.models import DataKind, EnterpriseKind, Item, LabelingJob, Role
@@ -247,3 +249,24 @@ async def test_content_already_in_another_dataset_of_the_job_is_a_duplicate(
     ).all()  # fmt: skip
     assert pointed
     assert set(pointed) <= first_ids
+
+
+async def test_a_worker_process_that_dies_fails_the_attempt_and_the_retry_gets_a_new_pool(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c, job = await _job(app, db)
+    ds = await _upload(c, job, _source())
+    await pool_module.warm()
+    for process in list(pool_module.pool()._processes.values()):
+        process.kill()  # as the kernel's OOM killer would
+        process.join()
+
+    with pytest.raises(BrokenProcessPool):
+        await ingest.run(
+            app.state.sessionmaker, app.state.store, uuid.UUID(ds), final_attempt=False
+        )
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds))  # the retry
+    outcome = await _outcome(db, ds)
+    assert outcome["counts"][:2] == ("ready", 60)
