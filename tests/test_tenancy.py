@@ -294,6 +294,11 @@ PROBES = [
     Probe("GET", "/api/v1/webhooks/{webhook_a}/deliveries", "park", 200),
     *(Probe("DELETE", "/api/v1/webhooks/{webhook_a}", a, 404) for a in ("b_admin", "b_token")),
     Probe("DELETE", "/api/v1/webhooks/{webhook_a}", "park", 403),
+    *(
+        Probe("PATCH", "/api/v1/webhooks/{webhook_a}", a, 404, {"is_active": False})
+        for a in ("b_admin", "b_token")
+    ),
+    Probe("PATCH", "/api/v1/webhooks/{webhook_a}", "park", 403, {"is_active": False}),
     Probe("POST", "/api/v1/webhooks/{webhook_a}/test", "b_admin", 404),
     Probe("POST", "/api/v1/webhooks/{webhook_a}/test", "park", 403),
     Probe("POST", "/api/v1/webhooks/deliveries/{delivery_a}/redeliver", "b_token", 404),

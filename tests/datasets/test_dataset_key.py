@@ -1,5 +1,6 @@
-"""Items and tasks stay in their dataset and its job (migration 0019's per-statement checks):
-the rules a foreign key kept, checked on the database itself."""
+"""Items and tasks stay in their dataset and its job, slots in their task and its job
+(migrations 0019 and 0020: per-statement checks): the rules a foreign key kept, checked on
+the database itself."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import EnterpriseKind, Item, Task
+from app.models import EnterpriseKind, Item, Task, TaskSlot
 from tests.factories import make_dataset, make_enterprise, make_job
 
 
@@ -83,3 +84,31 @@ async def test_deleting_a_dataset_deletes_its_items_and_tasks(db: AsyncSession) 
     await db.commit()
     assert await db.scalar(select(func.count()).select_from(Item)) == 0
     assert await db.scalar(select(func.count()).select_from(Task)) == 0
+
+
+async def test_slots_belong_to_a_task_of_their_job_and_go_with_it(db: AsyncSession) -> None:
+    """Migration 0020: the same rules for task_slots and tasks."""
+    ds, other, _ = await _two_jobs(db)
+    task = await db.scalar(select(Task.id).where(Task.dataset_id == ds).limit(1))
+    slots = select(func.count()).select_from(TaskSlot).where(TaskSlot.task_id == task)
+    assert await db.scalar(slots) == 3  # the factory opened k slots
+    for sql, said in [
+        (
+            "INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)"
+            " VALUES (:task, :job, 9, 0, 'open')",
+            "refers to no task",
+        ),
+        (
+            "INSERT INTO task_slots (task_id, job_id, slot_no, lane, state)"
+            " VALUES (-1, :job, 9, 0, 'open')",
+            "refers to no task",
+        ),
+        ("UPDATE task_slots SET job_id = :job WHERE task_id = :task", "cannot move"),
+        ("UPDATE tasks SET id = -id WHERE id = :task", "has slots"),
+    ]:
+        with pytest.raises(IntegrityError, match=said):
+            await db.execute(text(sql), {"task": task, "job": other})
+        await db.rollback()
+    await db.execute(text("DELETE FROM tasks WHERE id = :task"), {"task": task})
+    await db.commit()
+    assert await db.scalar(slots) == 0
