@@ -270,3 +270,38 @@ async def test_a_worker_process_that_dies_fails_the_attempt_and_the_retry_gets_a
     await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds))  # the retry
     outcome = await _outcome(db, ds)
     assert outcome["counts"][:2] == ("ready", 60)
+
+
+async def test_a_big_gold_set_keeps_its_answers_apart_and_makes_no_tasks(
+    app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+    c, job = await _job(app, db)
+    rows = [{"text": f"第{i}条金标：质量很好", "label": "ab"[i % 2]} for i in range(30)]
+    rows.append({"text": "没有答案的金标"})
+    body = b"".join(orjson.dumps(r) + b"\n" for r in rows)
+    r = await c.post(
+        f"/api/v1/jobs/{job.id}/datasets",
+        files={"file": ("gold.jsonl", body)},
+        data={"format": "jsonl", "gold": "true", "answer_field": "label"},
+    )
+    assert r.status_code == 202, r.text
+    ds = r.json()["id"]
+    await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(ds))
+
+    outcome = await _outcome(db, ds)
+    assert outcome["counts"][:4] == ("ready", 31, 30, 1)  # the one without an answer rejected
+    assert outcome["tasks"] == []
+    answers = (
+        await db.execute(
+            text(
+                "SELECT i.text, g.answer FROM gold_answers g JOIN items i ON i.id = g.item_id"
+                " WHERE i.dataset_id = :ds ORDER BY i.seq"
+            ),
+            {"ds": ds},
+        )
+    ).all()
+    assert [a for _, a in answers] == ["ab"[i % 2] for i in range(30)]
+    metas = await db.scalars(text("SELECT meta FROM items WHERE dataset_id = :ds"), {"ds": ds})
+    assert all("label" not in m for m in metas)  # the answer is not in the item's metadata
