@@ -108,7 +108,8 @@ class BatchWriter:
         if await self.other_datasets_have_items(session):
             known = await repo.existing_hashes(session, self.job_id, batch.shas)
         planned = await self.plan(session, batch, probs, last_seq, known)
-        await self.store(session, store, planned)
+        await self.store_rows(session, store, planned)
+        await self.store_progress(session, planned)
 
     async def plan(
         self,
@@ -153,14 +154,13 @@ class BatchWriter:
     ) -> tuple[list[int], list[tuple[int, str, str]]]:
         """Positions of the batch's new content, and its repeats as (seq, source, hash)."""
         shas = batch.shas
-        other = np.array([sha in known for sha in shas], dtype=bool) if known else None
         hi, lo = digests(shas)
-        new = np.zeros(len(shas), dtype=bool)
-        if other is None:
-            new = self.seen.add(hi, lo)
-        else:
-            mine = np.flatnonzero(~other)
+        if known:  # content of other datasets: a repeat, and not this dataset's
+            new = np.zeros(len(shas), dtype=bool)
+            mine = np.flatnonzero([sha not in known for sha in shas])
             new[mine] = self.seen.add(hi[mine], lo[mine])
+        else:
+            new = self.seen.add(hi, lo)
         fresh: list[int] = np.flatnonzero(new).tolist()
         repeats = [
             (batch.seqs[n], batch.sources[n], shas[n]) for n in np.flatnonzero(~new).tolist()
@@ -188,16 +188,10 @@ class BatchWriter:
         ]
         return item_lines, gold, sum(1 for n in near_of if n is not None), pending
 
-    async def store(self, session: AsyncSession, store: ObjectStore, planned: Planned) -> None:
-        """Write a planned batch: its items, gold answers, rejections, tasks, manifest and the
-        dataset's progress, in the caller's transaction, under the job's ingest lock."""
-        await repo.lock_job(session, self.job_id)
-        await self.store_rows(session, store, planned)
-        await self.store_progress(session, planned)
-
     async def store_rows(self, session: AsyncSession, store: ObjectStore, planned: Planned) -> None:
-        """The bulk of a batch: items, gold answers, tasks and the manifest. Needs nothing of
-        the batches before it, so two of these can run at once (on two connections)."""
+        """The bulk of a planned batch, in the caller's transaction: items, gold answers, tasks
+        and the manifest. Needs nothing of the batches before it, so two of these can run at
+        once (on two connections)."""
         await repo.copy_lines(session, "items", repo.ITEM_COLUMNS, planned.item_lines)
         if planned.gold:
             await repo.copy_rows(session, "gold_answers", ("item_id", "answer"), planned.gold)

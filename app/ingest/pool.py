@@ -4,6 +4,7 @@ database."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -46,8 +47,6 @@ def _ready() -> bool:
 async def warm() -> None:
     """Start every worker process and load the cleaning code in it, ahead of the first batch
     (spawning and importing takes a second or so per process on a busy machine)."""
-    import asyncio
-
     loop = asyncio.get_running_loop()
     executor = pool()
     await asyncio.gather(*(loop.run_in_executor(executor, _ready) for _ in range(workers())))

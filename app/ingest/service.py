@@ -224,12 +224,12 @@ async def _ingest_text(
                     await batch.write(session, store, prepared, probs, last)
         else:
             batch.reserve(_expected_records(path, fmt))
-            with path.open("rb") as fh:
-                if fmt in ("jsonl", "txt"):
-                    cleaned = _cleaned_blocks(fh, spec)
-                else:
-                    cleaned = _cleaned_records(read_text_source(path, fmt, source_opts), spec)
-                await run_pipeline(maker, store, batch, cleaned)
+            if fmt in ("jsonl", "txt"):
+                with path.open("rb") as fh:
+                    await run_pipeline(maker, store, batch, _cleaned_blocks(fh, spec))
+            else:
+                records = read_text_source(path, fmt, source_opts)
+                await run_pipeline(maker, store, batch, _cleaned_records(records, spec))
     async with session_scope(maker) as session:
         await batch.close(session, store)
 

@@ -64,7 +64,14 @@ async def create(
     return webhook, secret
 
 
-def _audit(session: AsyncSession, principal: Principal, action: str, webhook: Webhook) -> None:
+def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    webhook: Webhook,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Recorded with its URL and ``changes`` (by default its events), never the secret."""
     record(
         session,
         principal,
@@ -72,7 +79,7 @@ def _audit(session: AsyncSession, principal: Principal, action: str, webhook: We
         target_type="webhook",
         target_id=webhook.id,
         enterprise_id=webhook.enterprise_id,
-        changes={"url": webhook.url, "events": webhook.events},  # never the secret
+        changes={"url": webhook.url, **(changes or {"events": webhook.events})},
     )
 
 
@@ -105,15 +112,7 @@ async def update(
         changes["events"] = {"from": webhook.events, "to": events}
         webhook.events = events
     if changes:
-        record(
-            session,
-            principal,
-            "webhook.update",
-            target_type="webhook",
-            target_id=webhook.id,
-            enterprise_id=webhook.enterprise_id,
-            changes={"url": webhook.url, **changes},
-        )
+        _audit(session, principal, "webhook.update", webhook, changes)
         await session.flush()
     return webhook
 

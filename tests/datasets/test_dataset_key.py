@@ -26,56 +26,47 @@ async def _two_jobs(db: AsyncSession) -> tuple[uuid.UUID, uuid.UUID, int]:
     return ids
 
 
+async def _refused(db: AsyncSession, sql: str, params: dict[str, object], said: str) -> None:
+    """The statement fails with a foreign-key error saying ``said``; the session rolls back."""
+    with pytest.raises(IntegrityError, match=said):
+        await db.execute(text(sql), params)
+    await db.rollback()
+
+
 async def test_an_item_of_another_jobs_dataset_is_refused(db: AsyncSession) -> None:
     ds, other, _ = await _two_jobs(db)
-    with pytest.raises(IntegrityError, match="refers to no dataset"):
-        await db.execute(
-            text(
-                "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
-                " VALUES (:job, :ds, 99, 'text', repeat('a', 64), 'x')"
-            ),
-            {"job": other, "ds": ds},
-        )
-    await db.rollback()
+    await _refused(
+        db,
+        "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
+        " VALUES (:job, :ds, 99, 'text', repeat('a', 64), 'x')",
+        {"job": other, "ds": ds},
+        "refers to no dataset",
+    )
 
 
 async def test_a_bulk_insert_with_one_stray_row_is_refused_whole(db: AsyncSession) -> None:
     ds, other, _ = await _two_jobs(db)
-    with pytest.raises(IntegrityError, match="refers to no dataset"):
-        await db.execute(
-            text(
-                "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
-                " SELECT CASE WHEN g = 50 THEN :other ELSE d.job_id END, d.id, 100 + g, 'text',"
-                " lpad(g::text, 64, 'b'), 'x' FROM datasets d, generate_series(1, 100) g"
-                " WHERE d.id = :ds"
-            ),
-            {"other": other, "ds": ds},
-        )
-    await db.rollback()
+    await _refused(
+        db,
+        "INSERT INTO items (job_id, dataset_id, seq, kind, content_sha256, text)"
+        " SELECT CASE WHEN g = 50 THEN :other ELSE d.job_id END, d.id, 100 + g, 'text',"
+        " lpad(g::text, 64, 'b'), 'x' FROM datasets d, generate_series(1, 100) g"
+        " WHERE d.id = :ds",
+        {"other": other, "ds": ds},
+        "refers to no dataset",
+    )
     count = await db.scalar(select(func.count()).select_from(Item).where(Item.seq >= 100))
     assert count == 0
 
 
 async def test_items_and_tasks_never_move_to_another_dataset(db: AsyncSession) -> None:
     ds, other, item = await _two_jobs(db)
-    with pytest.raises(IntegrityError, match="cannot move"):
-        await db.execute(
-            text("UPDATE items SET job_id = :job WHERE id = :id"),
-            {"job": other, "id": item},
-        )
-    await db.rollback()
-    with pytest.raises(IntegrityError, match="cannot move"):
-        await db.execute(
-            text("UPDATE tasks SET job_id = :job WHERE dataset_id = :ds"),
-            {"job": other, "ds": ds},
-        )
-    await db.rollback()
-    with pytest.raises(IntegrityError, match="has items"):
-        await db.execute(
-            text("UPDATE datasets SET job_id = :job WHERE id = :ds"),
-            {"job": other, "ds": ds},
-        )
-    await db.rollback()
+    params = {"job": other, "id": item, "ds": ds}
+    await _refused(db, "UPDATE items SET job_id = :job WHERE id = :id", params, "cannot move")
+    await _refused(
+        db, "UPDATE tasks SET job_id = :job WHERE dataset_id = :ds", params, "cannot move"
+    )
+    await _refused(db, "UPDATE datasets SET job_id = :job WHERE id = :ds", params, "has items")
 
 
 async def test_deleting_a_dataset_deletes_its_items_and_tasks(db: AsyncSession) -> None:
@@ -106,9 +97,7 @@ async def test_slots_belong_to_a_task_of_their_job_and_go_with_it(db: AsyncSessi
         ("UPDATE task_slots SET job_id = :job WHERE task_id = :task", "cannot move"),
         ("UPDATE tasks SET id = -id WHERE id = :task", "has slots"),
     ]:
-        with pytest.raises(IntegrityError, match=said):
-            await db.execute(text(sql), {"task": task, "job": other})
-        await db.rollback()
+        await _refused(db, sql, {"task": task, "job": other}, said)
     await db.execute(text("DELETE FROM tasks WHERE id = :task"), {"task": task})
     await db.commit()
     assert await db.scalar(slots) == 0

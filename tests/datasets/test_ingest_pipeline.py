@@ -119,6 +119,13 @@ async def _outcome(db: AsyncSession, dataset_id: str) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def piped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text file takes the pipeline, in batches of 7 records."""
+    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
+    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
+
+
 async def _serial_and_piped(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch, body: bytes, fmt: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -189,11 +196,10 @@ async def test_records_parsed_here_and_cleaned_in_the_workers_match_the_serial_p
     assert got["counts"][5] > 0  # near-duplicates found
 
 
+@pytest.mark.usefixtures("piped")
 async def test_a_batch_that_fails_in_the_writer_leaves_a_resumable_dataset(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
     c, job = await _job(app, db)
     ds = await _upload(c, job, _source())
     real_advance = repo.advance
@@ -225,11 +231,10 @@ async def test_a_batch_that_fails_in_the_writer_leaves_a_resumable_dataset(
     assert sorted(seqs) == list(range(60))  # every record once: stored or rejected
 
 
+@pytest.mark.usefixtures("piped")
 async def test_content_already_in_another_dataset_of_the_job_is_a_duplicate(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
     c, job = await _job(app, db)
     first = await _upload(c, job, _source())
     await ingest.run(app.state.sessionmaker, app.state.store, uuid.UUID(first))
@@ -251,11 +256,10 @@ async def test_content_already_in_another_dataset_of_the_job_is_a_duplicate(
     assert set(pointed) <= first_ids
 
 
+@pytest.mark.usefixtures("piped")
 async def test_a_worker_process_that_dies_fails_the_attempt_and_the_retry_gets_a_new_pool(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
     c, job = await _job(app, db)
     ds = await _upload(c, job, _source())
     await pool_module.warm()
@@ -272,11 +276,10 @@ async def test_a_worker_process_that_dies_fails_the_attempt_and_the_retry_gets_a
     assert outcome["counts"][:2] == ("ready", 60)
 
 
+@pytest.mark.usefixtures("piped")
 async def test_a_big_gold_set_keeps_its_answers_apart_and_makes_no_tasks(
     app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "BATCH_SIZE", 7)
-    monkeypatch.setattr(ingest, "POOL_MIN_BYTES", 0)
     c, job = await _job(app, db)
     rows = [{"text": f"第{i}条金标：质量很好", "label": "ab"[i % 2]} for i in range(30)]
     rows.append({"text": "没有答案的金标"})
