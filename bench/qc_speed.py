@@ -200,8 +200,8 @@ def update_times(
     """Fold ``updates`` new labels, one at a time, into a model seeded by the fit.
 
     Each goes to a different random item, from a random annotator with a random class: the
-    cost does not depend on the answer. The item's existing labels and its previous posterior
-    (what the database would hold) are passed in, as a caller would.
+    cost does not depend on the answer. The item's existing labels and what the fit credited it
+    with (what the database would hold) are passed in, as a caller would.
     """
     start = time.perf_counter()
     online = OnlineDawidSkene(ds)
@@ -220,7 +220,7 @@ def update_times(
             votes.classes[int(rng.integers(len(votes.classes)))],
         )
         t0 = time.perf_counter()
-        online.add_label(existing, new, previous=ds.posterior[i])
+        online.add_label(existing, new, previous=ds.credited(i))
         times[n] = time.perf_counter() - t0
     ms = times * 1000
     print(f"online seed        {seed_s * 1000:6.1f} ms (copy of the fit's accumulators)")

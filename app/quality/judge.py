@@ -2,7 +2,9 @@
 
 * single-label classification: the posterior of the job's Dawid-Skene model (``model.py``);
   before the first fit, the same computation with every annotator assumed right
-  ``PRIOR_ACCURACY`` of the time, so two agreeing labels already outweigh one dissent;
+  ``PRIOR_ACCURACY`` of the time, so two agreeing labels already outweigh one dissent. An item
+  only one annotator has labeled keeps their answer, with the posterior as its confidence
+  (``consensus/dawid_skene.py`` says why);
 * multi-label classification: each class an independent yes/no decision the same way;
   confidence is that of the least certain class;
 * boxes, polygons: matched across annotators by IoU and fused (``consensus.boxes`` /
@@ -38,6 +40,7 @@ from app.quality.consensus import (
     span_consensus,
     spans_from_answer,
 )
+from app.quality.consensus.encoding import class_index, lone_answer
 from app.quality.model import ClassModel
 
 # Before a model is fitted: how often an annotator is assumed right (the rest spread evenly).
@@ -111,6 +114,7 @@ class Judge:
         with decided consensus so far); unknown annotators weigh 1."""
         self.schema = schema
         self.classes = [label.name for label in schema.labels]
+        self._index = class_index(self.classes)
         self.model = model if model is not None and list(model.classes) == self.classes else None
         # Before a fit, every annotator is the same 75% one (built once per batch, not per item).
         self._posterior_model = self.model or symmetric_model(self.classes)
@@ -145,6 +149,9 @@ class Judge:
             [(v.annotator_id, v.answer["label"]) for v in votes]
         )
         best = int(np.argmax(posterior))  # ties: the class listed first in the schema
+        if len({v.annotator_id for v in votes}) == 1:
+            # Not cross-checked: the answer stands, the posterior says how far to trust it.
+            best = lone_answer(self._index, [v.answer["label"] for v in votes])
         label = self.classes[best]
         return Verdict(
             answer={"label": label},

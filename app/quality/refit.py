@@ -49,10 +49,14 @@ INSERT INTO qc_dirty (job_id, item_id)
 SELECT job_id, item_id FROM item_consensus
 WHERE job_id = :job AND state IN ('open', 'review')
 """)
+# Annotators the model did not measure (no cross-checked or gold label) get no estimate.
 _EST_ACCURACY = text("""
 UPDATE job_annotators ja SET est_accuracy = r.accuracy
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(annotator_id uuid, accuracy float8)
-WHERE ja.job_id = :job AND ja.annotator_id = r.annotator_id
+FROM job_annotators j
+LEFT JOIN jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(annotator_id uuid, accuracy float8)
+  ON r.annotator_id = j.annotator_id
+WHERE j.job_id = :job AND ja.job_id = j.job_id AND ja.annotator_id = j.annotator_id
+  AND ja.est_accuracy IS DISTINCT FROM r.accuracy
 """)
 
 
@@ -80,8 +84,9 @@ async def refit(session: AsyncSession, job_id: uuid.UUID) -> dict[str, Any] | No
             classes,
             {int(r.item_id): str(r.truth["label"]) for r in gold_rows},
         )
-        model_json = model.to_json()
-        accuracy = [{"annotator_id": w, "accuracy": a} for w, a in model.accuracy.items()]
+        model_json = model.to_json() if model is not None else None
+        measured = model.accuracy if model is not None else {}
+        accuracy = [{"annotator_id": w, "accuracy": a} for w, a in measured.items()]
         await session.execute(_EST_ACCURACY, {"job": job_id, "rows": json_rows(accuracy)})
     metrics = await asyncio.to_thread(
         job_metrics, schema, [(r.item_id, str(r.annotator_id), r.answer) for r in rows]
@@ -110,16 +115,24 @@ async def refit(session: AsyncSession, job_id: uuid.UUID) -> dict[str, Any] | No
 
 def fit_class_model(
     rows: list[tuple[int, str, str]], classes: list[str], gold: Mapping[Hashable, str]
-) -> ClassModel:
+) -> ClassModel | None:
+    """The job's model, or None while no item is cross-checked or gold (nothing to learn from).
+
+    Only annotators with labels on such items get a matrix and an accuracy estimate; the others
+    are judged with the average measured annotator's matrix, like newcomers.
+    """
     votes = encode_votes(rows, classes)
     fit = dawid_skene(votes, gold=gold)
+    weights = fit.evidence.astype(np.float64)
+    if weights.sum() == 0:
+        return None
     log_conf = np.log(np.maximum(fit.confusion, 1e-12))
-    weights = np.bincount(votes.annotator, minlength=len(votes.annotators)).astype(np.float64)
     default = np.einsum("w,wkl->kl", weights / weights.sum(), fit.confusion)
+    measured = [(i, str(w)) for i, w in enumerate(fit.annotators) if fit.evidence[i]]
     return ClassModel(
         classes=tuple(classes),
         log_prior=np.log(np.maximum(fit.class_prior, 1e-12)),
-        log_confusion={str(w): log_conf[i] for i, w in enumerate(fit.annotators)},
+        log_confusion={w: log_conf[i] for i, w in measured},
         log_default=np.log(np.maximum(default, 1e-12)),
-        accuracy={str(w): float(fit.accuracy[i]) for i, w in enumerate(fit.annotators)},
+        accuracy={w: float(fit.accuracy[i]) for i, w in measured},
     )

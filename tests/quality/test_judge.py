@@ -49,12 +49,45 @@ def test_a_fitted_model_trusts_the_reliable_annotator() -> None:
         truth = "pos" if i % 2 else "neg"
         rows += [(i, str(A), truth), (i, str(B), truth)]
         rows.append((i, str(C), truth if i % 4 else ("neg" if truth == "pos" else "pos")))
-    model = ClassModel.from_json(fit_class_model(rows, ["pos", "neg"], {}).to_json())
+    fitted = fit_class_model(rows, ["pos", "neg"], {})
+    assert fitted is not None
+    model = ClassModel.from_json(fitted.to_json())
     judge = Judge(SINGLE, model)
     alone = judge.item([Vote(0, A, {"label": "neg"}), Vote(1, C, {"label": "pos"})])
     assert alone.answer == {"label": "neg"}
     assert alone.method == "dawid_skene"
     assert model.accuracy[str(C)] < model.accuracy[str(A)]
+
+
+def test_a_lone_label_stands_with_the_models_doubt_as_its_confidence() -> None:
+    # C always answers the opposite of A and B: the model learns to flip C's answers. On an item
+    # only C has labeled, C's answer stands (nobody checked it), with a confidence that says
+    # the model does not believe it; the decision rules act on that (more annotators, review).
+    rows = []
+    for i in range(20):
+        truth = "pos" if i % 2 else "neg"
+        flipped = "neg" if truth == "pos" else "pos"
+        rows += [(i, str(A), truth), (i, str(B), truth), (i, str(C), flipped)]
+    rows.append((99, str(C), "pos"))  # alone in the fit too: it teaches C's matrix nothing
+    fitted = fit_class_model(rows, ["pos", "neg"], {})
+    assert fitted is not None
+    judge = Judge(SINGLE, ClassModel.from_json(fitted.to_json()))
+    alone = judge.item([Vote(0, C, {"label": "pos"})])
+    assert alone.answer == {"label": "pos"}
+    assert alone.confidence < 0.1
+    assert alone.agrees == {0: True}
+    checked = judge.item([Vote(0, C, {"label": "pos"}), Vote(1, A, {"label": "neg"})])
+    assert checked.answer == {"label": "neg"}
+
+
+def test_no_model_until_a_label_is_cross_checked_and_unmeasured_annotators_get_the_default() -> (
+    None
+):
+    assert fit_class_model([(1, str(A), "pos"), (2, str(B), "neg")], ["pos", "neg"], {}) is None
+    rows = [(i, str(who), "pos") for i in range(5) for who in (A, B)] + [(9, str(C), "neg")]
+    fitted = fit_class_model(rows, ["pos", "neg"], {})
+    assert fitted is not None
+    assert set(fitted.accuracy) == set(fitted.log_confusion) == {str(A), str(B)}
 
 
 def test_multi_label_decides_each_class() -> None:

@@ -14,7 +14,15 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.labeling.checker import check
-from app.models import ConsensusState, ItemConsensus, JobAnnotator, Label, LabelingJob, LabelStatus
+from app.models import (
+    ConsensusState,
+    ItemConsensus,
+    JobAnnotator,
+    JobQuality,
+    Label,
+    LabelingJob,
+    LabelStatus,
+)
 from app.quality.refit import refit
 from app.quality.sweep import sweep
 from tests.factories import make_dataset
@@ -233,6 +241,30 @@ async def test_refit_learns_who_is_reliable(park: Park, db: AsyncSession) -> Non
     assert all(after[i][2] == "dawid_skene" for i in undecided)
     # Decided items keep their decision (and their labels' status) through a refit.
     assert all(after[i] == v for i, v in before.items() if v[0] is ConsensusState.DECIDED)
+
+
+async def test_without_overlap_there_is_no_model_to_fit_and_each_label_stands(
+    park: Park, db: AsyncSession
+) -> None:
+    # Overlap 1: no item is cross-checked, so a refit learns nothing and estimates nobody (it
+    # used to credit each annotator with agreeing with themselves).
+    job_id = park.job.id
+    await _configure(db, park, overlap=1)
+    await make_dataset(db, park.job, [f"单独 {i}" for i in range(12)])
+    solo = await park.annotator(db)
+    assert await _label_all(solo, NEG) == 6 + 12  # with the park's six texts
+    await _sweep(park.app)
+    async with park.app.state.sessionmaker() as s, s.begin():
+        assert await refit(s, job_id) is not None
+    (standing,) = await _standing(db, job_id)
+    assert standing.est_accuracy is None
+    quality = await db.get(JobQuality, job_id, populate_existing=True)
+    assert quality is not None
+    assert quality.model is None
+    await _sweep(park.app)
+    decided = [c for c in await _consensus(db, job_id) if c.state is ConsensusState.DECIDED]
+    assert len(decided) == 18
+    assert {c.answer["label"] for c in decided} == {"negative"}
 
 
 async def test_annotators_see_their_own_standing(park: Park, db: AsyncSession) -> None:

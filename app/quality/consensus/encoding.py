@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
 ItemId: TypeAlias = Hashable
 AnnotatorId: TypeAlias = Hashable
 # Mappings are invariant in their key type: a TypeVar lets callers pass dict[uuid.UUID, ...].
@@ -132,3 +133,10 @@ def vote_counts(votes: Votes, weights: FloatArray | None = None) -> FloatArray:
     w = None if weights is None else weights[votes.annotator]
     flat = np.bincount(votes.item * k + votes.label, weights=w, minlength=len(votes.items) * k)
     return flat.astype(np.float64).reshape(len(votes.items), k)
+
+
+def lone_answer(index: Mapping[str, int], answers: Sequence[str]) -> int:
+    """The class one annotator's answers to an item stand for: the most frequent (they answer
+    once, unless the item came back to them), ties to the class listed first."""
+    counts = np.bincount([lookup(index, a) for a in answers], minlength=len(index))
+    return int(np.argmax(counts))

@@ -3,6 +3,7 @@
 Each class becomes a binary problem ("did the annotator tick it?") solved by majority vote or by
 binary Dawid-Skene, so an annotator's habit of over- or under-ticking a class is learned per class.
 A class is in the consensus when its probability is above one half: an exact tie leaves it out.
+On an item only one annotator answered, their ticks stand (as in ``dawid_skene``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class MultiLabelResult:
     items: tuple[ItemId, ...]
     annotators: tuple[AnnotatorId, ...]
     probability: FloatArray  # (items, classes)
-    present: npt.NDArray[np.bool_]  # probability > 0.5
+    present: npt.NDArray[np.bool_]  # probability > 0.5, or a lone annotator's tick
     annotator_accuracy: FloatArray | None  # (annotators, classes) binary DS accuracy; None: vote
     method: Literal["vote", "dawid_skene"]
 
@@ -79,6 +80,7 @@ def multilabel_consensus(
     annotator_arr = np.asarray(annotator_col, dtype=np.int64)
 
     probability = np.zeros((len(items), k))
+    present = np.zeros((len(items), k), dtype=bool)
     accuracy = np.zeros((len(annotators), k)) if method == "dawid_skene" else None
     gold_sets = {i: {lookup(index, x) for x in labels} for i, labels in (gold or {}).items()}
     for c in range(k):  # one binary problem per class; each is vectorized inside
@@ -88,17 +90,19 @@ def multilabel_consensus(
         if accuracy is None:
             result = majority_vote(votes)
             probability[:, c] = _present_share(result.counts)
+            present[:, c] = probability[:, c] > 0.5
         else:
             truth = {i: _BINARY[int(c in s)] for i, s in gold_sets.items()}
             fitted = dawid_skene(votes, gold=truth, smoothing=smoothing)
             probability[:, c] = fitted.posterior[:, 1]
+            present[:, c] = fitted.label == 1  # argmax, but a lone answer stands
             accuracy[:, c] = fitted.accuracy
     return MultiLabelResult(
         classes=tuple(classes),
         items=tuple(items),
         annotators=tuple(annotators),
         probability=probability,
-        present=probability > 0.5,
+        present=present,
         annotator_accuracy=accuracy,
         method=method,
     )

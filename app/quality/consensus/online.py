@@ -10,6 +10,10 @@ item and an incremental M-step for the annotators on that item:
    the new label adds the new posterior, the class counts move by the same difference;
 3. the touched annotators' log-confusion rows are renormalized: O(classes²) each.
 
+As in the full fit, an item only one annotator has labeled (and that is not gold) is credited
+nothing: its lone answer stands as its label, and its labels enter the counts when a second
+annotator's label arrives.
+
 Other items' posteriors are not revisited, so the model drifts toward what a refit would give
 but is not equal to it: refit periodically (e.g. nightly, or when many labels have arrived) and
 start a new ``OnlineDawidSkene`` from the result.
@@ -23,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.quality.consensus.dawid_skene import DawidSkeneResult
-from app.quality.consensus.encoding import AnnotatorId, FloatArray, class_index, lookup
+from app.quality.consensus.encoding import (
+    AnnotatorId,
+    FloatArray,
+    class_index,
+    lone_answer,
+    lookup,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +43,9 @@ class ItemPosterior:
     label: str
     confidence: float
     posterior: FloatArray
+    # What the item adds to the model's counts now: pass it as ``previous`` to the next
+    # ``add_label`` on this item. ``None`` from ``posterior``, which adds nothing.
+    credited: FloatArray | None = None
 
 
 class OnlineDawidSkene:
@@ -81,7 +94,7 @@ class OnlineDawidSkene:
             w = self._annotators.get(annotator)
             if w is not None:  # unseen annotators have uniform rows: a constant, skip it
                 log_joint = log_joint + self._log_conf[w, k]
-        return self._result(np.exp(log_joint - log_joint.max()))
+        return self._result(np.exp(log_joint - log_joint.max()), labels)
 
     def add_label(
         self,
@@ -93,29 +106,42 @@ class OnlineDawidSkene:
     ) -> ItemPosterior:
         """Fold ``new`` into an item that already has ``existing`` labels; return its consensus.
 
-        ``previous`` is the posterior this model last credited the item with (the fit's row, or
-        the ``posterior`` of the last ``add_label``): its contribution is swapped for the new one.
-        Without it the item is taken as never folded when ``existing`` is empty, else its
-        posterior is recomputed from ``existing`` (close, not exact, if the model has drifted).
-        ``truth`` pins a gold item's posterior to its known class.
+        ``previous`` is what this model last credited the item with: the fit's posterior row
+        where the fit ``counted`` the item (zeros where it did not), or the ``credited`` of the
+        last ``add_label``. Its contribution is swapped for the new one. Without it the item is
+        taken as never folded when ``existing`` is empty, else it is recomputed from
+        ``existing`` (close, not exact, if the model has drifted). ``truth`` pins a gold item's
+        posterior to its known class.
         """
         labels = [*existing, new]
         coded = [(self._annotator(a), lookup(self._index, label)) for a, label in labels]
-        if truth is not None:
-            current = self._one_hot(lookup(self._index, truth))
+        if truth is None:
+            result = self.posterior(labels)
         else:
-            current = self.posterior(labels).posterior
+            k = lookup(self._index, truth)
+            result = ItemPosterior(truth, 1.0, self._one_hot(k))
+        credited = self._credited(result.posterior, labels, truth)
         if previous is None and existing:
-            previous = self.posterior(existing).posterior
-        old = np.zeros_like(current) if previous is None else np.asarray(previous, np.float64)
-        delta = current - old
+            previous = self._credited(self.posterior(existing).posterior, existing, truth)
+        elif previous is None:  # never folded
+            previous = np.zeros(len(self.classes))
+        delta = credited - np.asarray(previous, np.float64)
         for w, k in coded[:-1]:
             self._counts[w, k] += delta
         w_new, k_new = coded[-1]
-        self._counts[w_new, k_new] += current
+        self._counts[w_new, k_new] += credited
         self._class_counts = self._class_counts + delta
         self._refresh(np.unique(np.asarray([w for w, _ in coded])))
-        return self._result(current)
+        return ItemPosterior(result.label, result.confidence, result.posterior, credited)
+
+    def _credited(
+        self, posterior: FloatArray, labels: Sequence[tuple[AnnotatorId, str]], truth: str | None
+    ) -> FloatArray:
+        """What the item adds to the counts: its posterior, or nothing while it is not
+        cross-checked (no labels, or one annotator's only) and not gold."""
+        if truth is None and len({a for a, _ in labels}) < 2:
+            return np.zeros(len(self.classes))
+        return posterior
 
     def _annotator(self, annotator: AnnotatorId) -> int:
         w = self._annotators.get(annotator)
@@ -144,7 +170,11 @@ class OnlineDawidSkene:
         out[k] = 1.0
         return out
 
-    def _result(self, weights: FloatArray) -> ItemPosterior:
+    def _result(
+        self, weights: FloatArray, labels: Sequence[tuple[AnnotatorId, str]]
+    ) -> ItemPosterior:
         posterior = weights / weights.sum()
         best = int(np.argmax(posterior))
+        if len({a for a, _ in labels}) == 1:  # one annotator's answer stands (module doc)
+            best = lone_answer(self._index, [label for _, label in labels])
         return ItemPosterior(self.classes[best], float(posterior[best]), posterior)

@@ -25,13 +25,16 @@ def reference_em(votes: Votes, smoothing: float, iterations: int) -> list[list[f
     for i, _, lab in rows:
         post[i][lab] += 1
     post = [[x / sum(p) for x in p] for p in post]
+    # Only items two or more annotators labeled are counted in the M-step.
+    crossed = {i for i in range(n_items) if len({w for j, w, _ in rows if j == i}) >= 2}
     for _ in range(iterations + 1):
         counts = [[[smoothing] * k for _ in range(k)] for _ in range(n_w)]  # [w][true][given]
         for i, w, lab in rows:
             for t in range(k):
-                counts[w][t][lab] += post[i][t]
+                counts[w][t][lab] += post[i][t] if i in crossed else 0.0
         conf = [[[c / sum(row) for c in row] for row in m] for m in counts]
-        prior = [sum(p[t] for p in post) + smoothing for t in range(k)]
+        prior = [sum(p[t] for i, p in enumerate(post) if i in crossed) for t in range(k)]
+        prior = [x + smoothing for x in prior]
         prior = [x / sum(prior) for x in prior]
         if _ == iterations:
             break
@@ -54,6 +57,7 @@ def test_matches_plain_python_em_step_for_step() -> None:
         for i in range(30)
         for w in rng.choice(6, 3, replace=False)
     ]
+    rows += [(f"alone{i}", f"w{i}", "c") for i in range(4)]  # not cross-checked
     votes = encode_votes(rows, ["a", "b", "c"])
     for max_iter in (1, 4):
         fit = dawid_skene(votes, smoothing=0.1, max_iter=max_iter, tol=1e-12)
@@ -118,6 +122,40 @@ def test_an_annotator_with_one_label_is_not_a_degenerate_matrix() -> None:
 def test_single_annotator_follows_their_labels() -> None:
     fit = dawid_skene(encode_votes([(1, "solo", "a"), (2, "solo", "b")], CLASSES))
     assert [fit.label_of(1), fit.label_of(2)] == ["a", "b"]
+
+
+def test_a_lone_answer_stands_and_teaches_its_author_nothing() -> None:
+    # 30 items checked by p and q, mostly "a": a skewed class prior. "expert" shares two of them
+    # and labels eight items nobody else saw. Counting those would credit the expert with
+    # agreeing with the model's own guess; they keep the expert's answer instead.
+    rows: list[tuple[Hashable, str, str]] = []
+    for i in range(30):
+        truth = "a" if i < 26 else "b"
+        rows += [(i, "p", truth), (i, "q", truth)]
+    rows += [(0, "expert", "a"), (27, "expert", "b")]
+    alone = {f"alone{n}": "b" if n % 2 else "a" for n in range(8)}
+    rows += [(item, "expert", answer) for item, answer in alone.items()]
+    fit = dawid_skene(encode_votes(rows, CLASSES))
+    assert {item: fit.label_of(item) for item in alone} == alone
+    i = fit.items.index("alone1")
+    assert fit.confidence_of("alone1") == fit.posterior[i, 1]
+    assert not fit.counted[i]
+    assert fit.counted[fit.items.index(0)]
+    w = fit.annotators.index("expert")
+    assert fit.evidence[w] == 2
+    assert fit.confusion_counts[w].sum() == pytest.approx(2.0)
+
+
+def test_one_annotator_twice_is_not_a_cross_check_but_a_lone_gold_item_counts() -> None:
+    rows: list[tuple[Hashable, str, str]] = [(i, w, "a") for i in range(6) for w in ("p", "q")]
+    rows += [("twice", "solo", "b"), ("twice", "solo", "b"), ("g", "solo", "b")]
+    fit = dawid_skene(encode_votes(rows, CLASSES), gold={"g": "a"})
+    assert not fit.counted[fit.items.index("twice")]
+    assert fit.counted[fit.items.index("g")]
+    assert fit.label_of("twice") == "b"
+    solo = fit.annotators.index("solo")
+    assert fit.evidence[solo] == 1
+    assert fit.confusion_counts[solo].tolist() == [[0.0, 1.0], [0.0, 0.0]]  # truth a, said b
 
 
 def test_ties_go_to_the_schema_order_and_parameters_are_checked() -> None:

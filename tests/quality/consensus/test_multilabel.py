@@ -42,6 +42,10 @@ def test_dawid_skene_per_class_learns_an_over_ticker() -> None:
     assert result.annotator_accuracy is not None
     eager = result.annotators.index("eager")
     assert result.annotator_accuracy[eager, 2] < result.annotator_accuracy[0, 2]
+    # On an item only "eager" answered, their car stands, the model's doubt in its probability.
+    alone = multilabel_consensus([*rows, ("alone", "eager", {"cat", "car"})], CLASSES)
+    assert alone.labels_of("alone") == ("cat", "car")
+    assert alone.probability[alone.items.index("alone"), 2] < 0.5
 
 
 def test_gold_and_unknown_labels() -> None:

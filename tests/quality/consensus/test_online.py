@@ -46,7 +46,7 @@ def test_a_fold_equals_the_m_step_with_that_item_recomputed() -> None:
     fit = dawid_skene(encode_votes(rows, CLASSES))
     online = OnlineDawidSkene(fit)
     existing = _labels_of(rows, 5)
-    result = online.add_label(existing, ("w7", "b"), previous=fit.posterior[fit.items.index(5)])
+    result = online.add_label(existing, ("w7", "b"), previous=fit.credited(fit.items.index(5)))
 
     posterior = {item: fit.posterior[i] for i, item in enumerate(fit.items)}
     posterior[5] = result.posterior
@@ -71,7 +71,7 @@ def test_new_item_new_annotator_and_gold() -> None:
     alone = online.posterior([("w0", "c")]).posterior
     with_newbie = online.posterior([("w0", "c"), ("newbie", "a")]).posterior
     assert with_newbie == pytest.approx(alone)
-    online.add_label([("w0", "c")], ("newbie", "a"), previous=first.posterior)
+    online.add_label([("w0", "c")], ("newbie", "a"), previous=first.credited)
     assert online.confusion("newbie")[2, 0] > 1 / 3  # now credited: truth likely c, said a
     # Gold pins the posterior whatever the labels say.
     pinned = online.add_label([("w0", "a")], ("w1", "a"), truth="b")
@@ -90,8 +90,34 @@ def test_many_newcomers_grow_the_accumulators() -> None:
         new = (f"n{n}", "a")
         result = online.add_label(labels, new, previous=previous)
         labels.append(new)
-        previous = result.posterior
+        previous = result.credited
     assert result.label == "a"
+
+
+def test_a_lone_label_is_credited_once_a_second_annotator_joins() -> None:
+    rows = _crowd()
+    fit = dawid_skene(encode_votes(rows, CLASSES))
+    online = OnlineDawidSkene(fit)
+    w0, prior = online.confusion("w0"), online.class_prior
+    # Against the model, w0's lone "c" stands; it changes no count.
+    first = online.add_label([], ("w0", "c"))
+    assert first.label == "c"
+    assert first.credited is not None
+    assert not first.credited.any()
+    assert online.confusion("w0") == pytest.approx(w0, abs=0)
+    assert online.class_prior == pytest.approx(prior, abs=0)
+    # A second annotator: both labels are credited with the item's posterior, as a refit would.
+    second = online.add_label([("w0", "c")], ("w1", "b"), previous=first.credited)
+    assert second.credited is not None
+    assert second.credited == pytest.approx(second.posterior, abs=0)
+    counts = {str(w): np.zeros((3, 3)) for w in fit.annotators}
+    for i, who, lab in rows:
+        counts[who][:, CLASSES.index(lab)] += fit.posterior[fit.items.index(i)]
+    counts["w0"][:, 2] += second.posterior
+    counts["w1"][:, 1] += second.posterior
+    for who in ("w0", "w1"):
+        c = counts[who] + SMOOTHING
+        assert online.confusion(who) == pytest.approx(c / c.sum(axis=1, keepdims=True), abs=1e-12)
 
 
 def test_one_update_is_far_under_ten_milliseconds() -> None:
