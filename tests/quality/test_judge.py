@@ -62,7 +62,7 @@ def test_a_fitted_model_trusts_the_reliable_annotator() -> None:
 def test_a_lone_label_stands_with_the_models_doubt_as_its_confidence() -> None:
     # C always answers the opposite of A and B: the model learns to flip C's answers. On an item
     # only C has labeled, C's answer stands (nobody checked it), with a confidence that says
-    # the model does not believe it; the decision rules act on that (more annotators, review).
+    # the model does not believe it; the decision rules act on that (another annotator).
     rows = []
     for i in range(20):
         truth = "pos" if i % 2 else "neg"

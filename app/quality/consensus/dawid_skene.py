@@ -22,8 +22,8 @@ Choices, each for a reason:
   that same answer; with a skewed class prior that echo can turn a barely measured annotator's
   matrix into a permutation within a few iterations (on the `adult` set: an expert with 23
   labels, 21 of them alone, whose lone answers were then overruled). Whether a lone answer
-  needs a second opinion is the confidence's job: a low one sends it to more annotators or to
-  review, it does not silently replace the answer. ``evidence`` counts, per annotator, the
+  needs a second opinion is the confidence's job: a low one gets the item more annotators where the
+  job allows them; it does not silently replace the answer. ``evidence`` counts, per annotator, the
   labels that did enter the M-step.
 * Stop when the log-likelihood per vote gains less than ``tol`` (1e-5) or after
   ``max_iter`` iterations. Posteriors of a few ambiguous items keep drifting for hundreds of
