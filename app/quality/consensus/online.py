@@ -137,9 +137,11 @@ class OnlineDawidSkene:
     def _credited(
         self, posterior: FloatArray, labels: Sequence[tuple[AnnotatorId, str]], truth: str | None
     ) -> FloatArray:
-        """What the item adds to the counts: its posterior, or nothing while it is not
-        cross-checked (no labels, or one annotator's only) and not gold."""
-        if truth is None and len({a for a, _ in labels}) < 2:
+        """What the item adds to the counts: its truth if gold, else its posterior, or nothing
+        while it is not cross-checked (no labels, or one annotator's only)."""
+        if truth is not None:
+            return self._one_hot(lookup(self._index, truth))
+        if len({a for a, _ in labels}) < 2:
             return np.zeros(len(self.classes))
         return posterior
 

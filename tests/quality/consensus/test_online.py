@@ -74,8 +74,11 @@ def test_new_item_new_annotator_and_gold() -> None:
     online.add_label([("w0", "c")], ("newbie", "a"), previous=first.credited)
     assert online.confusion("newbie")[2, 0] > 1 / 3  # now credited: truth likely c, said a
     # Gold pins the posterior whatever the labels say.
+    w0 = online.confusion("w0")
     pinned = online.add_label([("w0", "a")], ("w1", "a"), truth="b")
     assert pinned.posterior.tolist() == [0.0, 1.0, 0.0]
+    # w0's label was credited to the gold answer when it was folded: it does not move again.
+    assert online.confusion("w0") == pytest.approx(w0, abs=0)
     assert pinned.label == "b"
     assert pinned.confidence == 1.0
     with pytest.raises(ValueError, match="unknown label"):
