@@ -80,7 +80,8 @@ class Score:
     replica_100: float | None  # crowd-kit's loop, 100 iterations
 
 
-def score(folder: Path, smoothing: float, replica: bool) -> Score:
+def load(folder: Path) -> tuple[Votes, IntArray, IntArray]:
+    """A set's votes, the positions of its items with truth, and their true class indices."""
     with (folder / "answers.csv").open(newline="") as f:
         rows = [(r["item"], r["worker"], r["label"]) for r in csv.DictReader(f)]
     with (folder / "truth.csv").open(newline="") as f:
@@ -90,7 +91,11 @@ def score(folder: Path, smoothing: float, replica: bool) -> Score:
     position = votes.item_position()
     scored = np.asarray([position[i] for i in truth if i in position], dtype=np.int64)
     expected = np.asarray([classes.index(truth[votes.items[i]]) for i in scored], dtype=np.int64)
+    return votes, scored, expected
 
+
+def score(folder: Path, smoothing: float, replica: bool) -> Score:
+    votes, scored, expected = load(folder)
     mv = majority_vote(votes)
     start = time.perf_counter()
     ds = dawid_skene(votes, smoothing=smoothing)
