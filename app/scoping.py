@@ -36,6 +36,7 @@ from app.models import (
     User,
     Webhook,
     WorkDaily,
+    WorkHourly,
 )
 
 T = TypeVar("T")
@@ -109,11 +110,14 @@ def _item(p: Principal, write: bool) -> ColumnElement[bool]:
     return false()  # annotators get items through the distribution API, not by listing
 
 
+_PER_PERSON = (WorkDaily, WorkHourly)
+
+
 def _work_rule(model: Any) -> Rule:
     def rule(p: Principal, write: bool) -> ColumnElement[bool]:
         """Roll-ups of work and money: the park sees all; a client its jobs; a vendor's staff
-        their own people; an annotator their own rows (``work_daily`` only: the team tables
-        are other people's work). Nobody writes them through a principal."""
+        their own people; an annotator their own rows (``work_daily`` and ``work_hourly``
+        only: the team tables are other people's work). Nobody writes them through a principal."""
         if write:
             return false()
         if p.is_park_admin:
@@ -123,8 +127,8 @@ def _work_rule(model: Any) -> Rule:
             return model.job_id.in_(own_jobs)  # type: ignore[no-any-return]
         if p.enterprise_kind is EnterpriseKind.VENDOR and p.role in _STAFF_READERS:
             return model.vendor_id == p.enterprise_id  # type: ignore[no-any-return]
-        if model is WorkDaily and p.user_id is not None and p.role is Role.ANNOTATOR:
-            return WorkDaily.annotator_id == p.user_id
+        if model in _PER_PERSON and p.user_id is not None and p.role is Role.ANNOTATOR:
+            return model.annotator_id == p.user_id  # type: ignore[no-any-return]
         return false()
 
     return rule
@@ -176,6 +180,7 @@ _RULES: dict[type[Any], Rule] = {
     Export: _export,
     TeamDaily: _work_rule(TeamDaily),
     TeamHourly: _work_rule(TeamHourly),
+    WorkHourly: _work_rule(WorkHourly),
     Webhook: _webhook,
 }
 

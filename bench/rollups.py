@@ -8,8 +8,8 @@ dashboard reads; labels themselves are never read by a dashboard): 5,000 annotat
 vendors, 20 clients with 100 jobs, each vendor's people on two jobs at a time (moving on every
 30 days), each annotator active on about 70% of the last 365 days with on average 8 labels a
 day on one job, so about 10 million labels' worth of rows; the per-vendor tables above it
-(``team_daily``, ``team_hourly`` over 8 working hours, ``annotator_months``) as the
-incremental roll-ups would have kept them. Then it starts
+(``team_daily``, ``team_hourly`` and ``work_hourly`` over 8 working hours,
+``annotator_months``) as the incremental roll-ups would have kept them. Then it starts
 ``brigade run`` and times each dashboard endpoint over HTTP as the park admin or a vendor admin
 (``--requests`` sequential calls each, after one warm-up), printing p50 / p95 / max.
 
@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -104,6 +105,13 @@ _SEED = [
                {", ".join(f"t.{c} / 8 + (h < t.{c} % 8)::int" for c in COUNTS)},
                round(t.earned / 8, 4)
         FROM team_daily t CROSS JOIN generate_series(0, 7) h""",
+    # Each annotator-day's work over the same 8 working hours (about 10 million rows a year).
+    f"""INSERT INTO work_hourly (job_id, annotator_id, hour, vendor_id, {_COLUMNS})
+        SELECT w.job_id, w.annotator_id,
+               (w.day + make_interval(hours => 9 + h)) AT TIME ZONE 'Asia/Shanghai', w.vendor_id,
+               {", ".join(f"w.{c} / 8 + (h < w.{c} % 8)::int" for c in COUNTS)},
+               round(w.earned / 8, 4)
+        FROM work_daily w CROSS JOIN generate_series(0, 7) h""",
     """INSERT INTO annotator_months (month, vendor_id, annotator_id, days)
        SELECT date_trunc('month', day)::date, vendor_id, annotator_id,
               bit_or(1 << (extract(day FROM day)::int - 1))
@@ -112,7 +120,8 @@ _SEED = [
 
 
 async def _seed(url: str, annotators: int, vendors: int, days: int) -> dict[str, str]:
-    """Returns session cookies of the park admin and of one vendor admin."""
+    """Returns session cookies of the park admin, a vendor admin, a client admin and one of
+    that vendor's annotators."""
     engine = create_async_engine(url)
     park = uuid.uuid4()
     params = {
@@ -132,20 +141,29 @@ async def _seed(url: str, annotators: int, vendors: int, days: int) -> dict[str,
         client = (
             await conn.execute(text("SELECT id FROM enterprises WHERE name = 'client 1'"))
         ).scalar_one()
+        worker = (
+            await conn.execute(
+                text("SELECT id FROM users WHERE enterprise_id = :v ORDER BY email LIMIT 1"),
+                {"v": vendor},
+            )
+        ).scalar_one()
         for who, enterprise, kind, role in (
             ("park", park, "park_operator", "park_admin"),
             ("vendor", vendor, "vendor", "enterprise_admin"),
             ("client", client, "client", "enterprise_admin"),
+            ("annotator", vendor, "vendor", "annotator"),
         ):
-            user = uuid.uuid4()
-            await conn.execute(
-                text(
-                    "INSERT INTO users (id, enterprise_id, enterprise_kind, email, display_name,"
-                    " role, password_hash, locale, is_active, failed_logins) VALUES"
-                    " (:u, :e, :k, :m, :m, :r, 'x', 'zh-CN', true, 0)"
-                ),
-                {"u": user, "e": enterprise, "k": kind, "m": f"{who}@bench.example.com", "r": role},
-            )
+            user = worker if role == "annotator" else uuid.uuid4()
+            if role != "annotator":  # one of the seeded annotators logs in as themselves
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, enterprise_id, enterprise_kind, email,"
+                        " display_name, role, password_hash, locale, is_active, failed_logins)"
+                        " VALUES (:u, :e, :k, :m, :m, :r, 'x', 'zh-CN', true, 0)"
+                    ),
+                    {"u": user, "e": enterprise, "k": kind, "m": f"{who}@bench.example.com",
+                     "r": role},
+                )  # fmt: skip
             secret = new_secret("bss")
             await conn.execute(
                 text(
@@ -222,17 +240,20 @@ def main() -> None:
             ("vendor", "/api/v1/stats/work?group_by=annotator"),
             ("vendor", f"/api/v1/stats/work?granularity=week&start={year_ago}"),
             ("vendor", f"/api/v1/stats/statements/{month}"),
+            ("vendor", "/api/v1/stats/work?granularity=hour&group_by=annotator"),
+            ("annotator", f"/api/v1/stats/work?group_by=annotator&start={today - timedelta(29)}"),
+            ("annotator", f"/api/v1/stats/work?granularity=hour&start={today - timedelta(1)}"),
             ("client", f"/api/v1/stats/work?granularity=month&group_by=job&start={year_ago}"),
             ("client", f"/api/v1/stats/statements/{month}"),
         ]
         try:
             wait_healthy(base)
-            print(f"{'who':<7} {'endpoint':<78} {'p50':>7} {'p95':>7} {'max':>7}  ms")
+            print(f"{'who':<9} {'endpoint':<78} {'p50':>7} {'p95':>7} {'max':>7}  ms")
             for who, path in endpoints:
                 headers = {"Cookie": f"brigade_session={cookies[who]}"}
                 with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
                     p50, p95, worst = _time(client, path, args.requests)
-                print(f"{who:<7} {path:<78} {p50:7.1f} {p95:7.1f} {worst:7.1f}")
+                print(f"{who:<9} {path:<78} {p50:7.1f} {p95:7.1f} {worst:7.1f}")
         finally:
             server.terminate()
             server.wait(timeout=30)

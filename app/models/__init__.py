@@ -35,7 +35,14 @@ from app.models.quality import (
     Review,
     ReviewAction,
 )
-from app.models.stats import AnnotatorMonth, AwardRule, TeamDaily, TeamHourly, WorkDaily
+from app.models.stats import (
+    AnnotatorMonth,
+    AwardRule,
+    TeamDaily,
+    TeamHourly,
+    WorkDaily,
+    WorkHourly,
+)
 from app.models.tenancy import Enterprise, Team, User
 from app.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
 
@@ -87,4 +94,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "WorkDaily",
+    "WorkHourly",
 ]

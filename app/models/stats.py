@@ -1,12 +1,12 @@
 """Roll-ups of measured work and money, maintained incrementally (app/stats).
 
 ``work_daily`` holds one row per job, annotator and park day (Asia/Shanghai): what the
-annotator submitted that day and how it was judged; ``team_daily`` and ``team_hourly`` the
-same per vendor, ``annotator_months`` the days each annotator was active. Every change to a
-label's status or amount moves all of them by the same deltas in the same transaction
-(``app/stats/rollup.py``: the quality sweep and reviews), new labels are counted by the sweep
-that first sees them, skips by the skip itself; so the tables always equal a recount of the
-labels, which the tests and ``brigade check`` verify.
+annotator submitted that day and how it was judged; ``work_hourly`` the same per hour;
+``team_daily`` and ``team_hourly`` the same per vendor, ``annotator_months`` the days each
+annotator was active. Every change to a label's status or amount moves all of them by the same
+deltas in the same transaction (``app/stats/rollup.py``: the quality sweep and reviews), new
+labels are counted by the sweep that first sees them, skips by the skip itself; so the tables
+always equal a recount of the labels, which the tests and ``brigade check`` verify.
 """
 
 from __future__ import annotations
@@ -95,6 +95,26 @@ class WorkDaily(_Counts, Base):
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    vendor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+
+
+class WorkHourly(_Counts, Base):
+    """Per job, annotator and hour (the hour's start): an annotator's own hours, and a team
+    lead's view of their people through a shift. About eight rows per annotator and working
+    day, against one in ``work_daily``."""
+
+    __tablename__ = "work_hourly"
+    __table_args__ = (
+        CheckConstraint(COUNTS_CHECK, name="counts"),
+        Index("ix_work_hourly_annotator_hour", "annotator_id", "hour"),
+        Index("ix_work_hourly_vendor_hour", "vendor_id", "hour"),
+    )
+
+    job_id: Mapped[uuid.UUID] = _job_fk()
+    annotator_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     vendor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
 
 

@@ -38,6 +38,7 @@ DAY = park_day_sql("hour")
 # Each counter table: its key columns, as computed from the hourly recount.
 TABLES: dict[str, dict[str, str]] = {
     "work_daily": {"job_id": "job_id", "annotator_id": "annotator_id", "day": DAY},
+    "work_hourly": {"job_id": "job_id", "annotator_id": "annotator_id", "hour": "hour"},
     "team_daily": {"job_id": "job_id", "vendor_id": "vendor_id", "day": DAY},
     "team_hourly": {"job_id": "job_id", "vendor_id": "vendor_id", "hour": "hour"},
 }

@@ -2,9 +2,10 @@
 transaction (the labels' own flags and amounts are the truth; these rows follow them).
 
 Deltas are collected per annotator, vendor and hour; one call to ``save_rollups`` moves
-``work_daily`` (per annotator and day), ``team_daily`` (per vendor and day), ``team_hourly``
-(per vendor and hour) and ``annotator_months`` (active days) by the same amounts, so the
-levels cannot disagree with each other.
+``work_daily`` (per annotator and day), ``work_hourly`` (per annotator and hour),
+``team_daily`` (per vendor and day), ``team_hourly`` (per vendor and hour) and
+``annotator_months`` (active days) by the same amounts, so the levels cannot disagree with each
+other.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ w AS (
     SELECT DISTINCT ON (annotator_id, day) :job, annotator_id, day, vendor_id FROM r
     ORDER BY annotator_id, day
     ON CONFLICT (job_id, annotator_id, day) DO NOTHING
+), wh AS (
+    INSERT INTO work_hourly (job_id, annotator_id, hour, vendor_id)
+    SELECT DISTINCT ON (annotator_id, hour) :job, annotator_id, hour, vendor_id FROM r
+    ORDER BY annotator_id, hour
+    ON CONFLICT (job_id, annotator_id, hour) DO NOTHING
 ), t AS (
     INSERT INTO team_daily (job_id, vendor_id, day)
     SELECT DISTINCT :job, vendor_id, day FROM r ORDER BY 2, 3
@@ -97,6 +103,7 @@ def _update(table: str, keys: tuple[str, ...]) -> str:
 
 _ADD = DriverSQL(f"""{_RECORDS},
 w AS ({_update("work_daily", ("annotator_id", "day"))}),
+wh AS ({_update("work_hourly", ("annotator_id", "hour"))}),
 t AS ({_update("team_daily", ("vendor_id", "day"))})
 {_update("team_hourly", ("vendor_id", "hour"))}
 """)

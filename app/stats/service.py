@@ -2,11 +2,11 @@
 that can answer it.
 
 Per-annotator views (an annotator's own stats, a vendor's team table, one person's history)
-read ``work_daily``; everything else reads ``team_daily`` (per vendor, ~100 times fewer rows)
-or, hourly, ``team_hourly``. Tenant scoping comes from ``app.scoping`` (the park sees all, a
-client its jobs, a vendor's staff their own people, an annotator their own rows), so the same
-query serves the annotator's own stats, a vendor's team table, a client's job and the park
-dashboard.
+read ``work_daily``, or by hour ``work_hourly``; everything else reads ``team_daily`` (per
+vendor, ~100 times fewer rows) or, hourly, ``team_hourly``. Tenant scoping comes from
+``app.scoping`` (the park sees all, a client its jobs, a vendor's staff their own people, an
+annotator their own rows), so the same query serves the annotator's own stats, a vendor's
+team table, a client's job and the park dashboard.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from app.models import (
     TeamHourly,
     User,
     WorkDaily,
+    WorkHourly,
 )
 from app.models.stats import COUNTS
 from app.scoping import scope_clause
@@ -88,14 +89,10 @@ def _row(v: dict[str, Any], period: date, key: Any, name: str | None) -> dict[st
 
 
 def _source(principal: Principal, granularity: Granularity, per_person: bool) -> Any:
+    hourly = granularity is Granularity.HOUR
     if per_person or principal.role is Role.ANNOTATOR:
-        if granularity is Granularity.HOUR:
-            raise InvalidInput(
-                "granularity: hourly figures are kept per vendor, job, client, domain or kind,"
-                " not per annotator; use day."
-            )
-        return WorkDaily
-    return TeamHourly if granularity is Granularity.HOUR else TeamDaily
+        return WorkHourly if hourly else WorkDaily
+    return TeamHourly if hourly else TeamDaily
 
 
 def _park_midnight(day: date) -> datetime:
@@ -123,12 +120,12 @@ async def work_report(
     per_person = group_by in (GroupBy.ANNOTATOR, GroupBy.TEAM) or annotator_id is not None
     src = _source(principal, granularity, per_person)
     hour: Any = cast(literal(None), Integer)
-    if src is TeamHourly:
-        local = func.timezone(PARK_TIMEZONE, TeamHourly.hour)
+    if granularity is Granularity.HOUR:
+        local = func.timezone(PARK_TIMEZONE, src.hour)
         day: Any = cast(local, Date)
         hour = cast(extract("hour", local), Integer)
-        where = [TeamHourly.hour >= _park_midnight(start)]
-        where.append(TeamHourly.hour < _park_midnight(end + timedelta(days=1)))
+        where = [src.hour >= _park_midnight(start)]
+        where.append(src.hour < _park_midnight(end + timedelta(days=1)))
     else:
         day = src.day
         where = [src.day >= start, src.day <= end]
@@ -139,7 +136,7 @@ async def work_report(
     ).label("period")
     key_col: Any
     if group_by is GroupBy.ANNOTATOR:
-        key_col = WorkDaily.annotator_id
+        key_col = src.annotator_id
     elif group_by is GroupBy.TEAM:
         key_col = User.team_id
     else:
@@ -157,7 +154,7 @@ async def work_report(
     if group_by in _BY_JOB:
         stmt = stmt.join(LabelingJob, LabelingJob.id == src.job_id)
     if group_by is GroupBy.TEAM:  # the team each annotator is in now
-        stmt = stmt.join(User, User.id == WorkDaily.annotator_id)
+        stmt = stmt.join(User, User.id == src.annotator_id)
     stmt = stmt.group_by(period, "hour", key).order_by(period, "hour", key)
     result = await session.execute(stmt)
     fields = tuple(result.keys())

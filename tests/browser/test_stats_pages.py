@@ -271,6 +271,13 @@ async def test_annotator_sees_their_last_30_days(
         ]
         await check_page(page)
         await shot(page, "stats-me-annotator")
+        # The last two days by hour: the server answers an annotator's own hourly figures.
+        async with page.expect_response(lambda r: "granularity=hour" in r.url) as hourly:
+            await page.locator("#stats-me-step").select_option("hour")
+        assert (await hourly.value).status == 200
+        await expect(page.locator(".chart")).to_have_attribute("aria-label", "最近 2 天（按小时）")
+        await chart_drawn(page, "#main")
+        await shot(page, "stats-me-hourly")
     finally:
         await page.context.close()
 

@@ -93,8 +93,9 @@ async def test_weeks_and_months_start_on_their_first_day(park: Park, db: AsyncSe
 
 
 async def test_every_grouping_adds_up_to_the_same_work(park: Park, db: AsyncSession) -> None:
-    """Per annotator (work_daily), per vendor / job / client / domain / kind (team_daily) and
-    per hour (team_hourly): the same labels, money and judgements whichever table answers."""
+    """Per annotator (work_daily, work_hourly), per vendor / job / client / domain / kind
+    (team_daily) and per hour (team_hourly): the same labels, money and judgements whichever
+    table answers."""
     people = [await park.annotator(db) for _ in range(3)]
     for a, answer in zip(people, (POS, POS, NEG), strict=True):
         while (assignment := await a.next_assignment()) is not None:
@@ -145,13 +146,20 @@ async def test_every_grouping_adds_up_to_the_same_work(park: Park, db: AsyncSess
     today = await _report(admin, granularity="hour")  # by default: today
     assert today["start"] == today["end"] == str(park_today())
 
-    # Hourly figures are kept per vendor, not per person; long hourly ranges are refused.
-    r = await admin.get("/api/v1/stats/work", params={"granularity": "hour",
-                                                      "group_by": "annotator"})  # fmt: skip
-    assert r.status_code == 422
-    assert "granularity" in r.text
-    r = await people[0].http.get("/api/v1/stats/work", params={"granularity": "hour"})
-    assert r.status_code == 422
+    # Per person by hour (work_hourly): the same work, and an annotator sees only their own.
+    per_person = await _report(admin, granularity="hour", group_by="annotator", start=str(since))
+    assert per_person["totals"] == hourly["totals"]
+    assert {r["key"] for r in per_person["rows"]} == {str(a.user.id) for a in people}
+    assert all(r["name"] and 0 <= r["hour"] <= 23 for r in per_person["rows"])
+    by_team = await _report(admin, granularity="hour", group_by="team", start=str(since))
+    assert sum(r["labels"] for r in by_team["rows"]) == 18
+    own = await _report(people[0].http, granularity="hour", start=str(since))
+    assert own["totals"]["labels"] == 6
+    assert own["totals"]["agreed"] == 6
+    one = await _report(admin, granularity="hour", annotator_id=str(people[2].user.id))
+    assert (one["totals"]["labels"], one["totals"]["agreed"]) == (6, 0)
+
+    # Long hourly ranges are refused.
     month = {"granularity": "hour", "start": str(park_today() - timedelta(days=29))}
     r = await admin.get("/api/v1/stats/work", params=month)
     assert r.status_code == 422

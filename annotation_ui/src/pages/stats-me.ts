@@ -1,8 +1,9 @@
 /**
  * My stats (annotators): the last 30 park days of one's own work — the figures, labels and
- * accepted labels per day as a chart, and the days as a table (CSV).
+ * accepted labels per day (or, for the last two days, per hour) as a chart, and the days as a
+ * table (CSV).
  */
-import { html } from "lit-html";
+import { html, nothing } from "lit-html";
 import { api } from "../api/endpoints";
 import { t } from "../i18n";
 import { errorAlert } from "../ui/components";
@@ -12,10 +13,11 @@ import { StatsChart } from "../stats/chart";
 import { periodColumn, workColumns } from "../stats/columns";
 import { figures } from "../stats/figures";
 import { addDays, parkToday } from "../stats/periods";
-import { chartCard, statsTable, TableSort } from "../stats/section";
-import { dailySpec, workFigures } from "../stats/specs";
+import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
+import { dailySpec, hourlySpec, workFigures } from "../stats/specs";
 
 const DAYS = 30;
+const HOURLY_DAYS = 2;
 
 const columns = [
   periodColumn("day"),
@@ -26,9 +28,18 @@ const myStatsPage: PageFactory = (ctx) => {
   const end = parkToday();
   const start = addDays(end, -(DAYS - 1));
   const report = resource((signal) => api.workReport({ start, end, granularity: "day", group_by: "park" }, { signal }), ctx.signal, ctx.update);
+  // The chart's other view: the last two days by hour (loaded when asked for).
+  const s = { step: "day" as "day" | "hour" };
+  const hourly = resource(
+    (signal) => api.workReport({ start: addDays(end, -(HOURLY_DAYS - 1)), end, granularity: "hour", group_by: "park" }, { signal }),
+    ctx.signal,
+    ctx.update,
+  );
   const chart = new StatsChart();
   const sort = new TableSort(columns, { index: 0, dir: "desc" }, ctx.update);
   void report.load();
+  const daily = t("statsJob.chartDaily", { days: DAYS });
+  const byHour = t("statsJob.chartHourly", { days: HOURLY_DAYS });
 
   return {
     view() {
@@ -40,7 +51,27 @@ const myStatsPage: PageFactory = (ctx) => {
           <h2 id="stats-me-figures">${t("statsMe.figures", { days: DAYS })}</h2>
           ${figures(workFigures(r?.totals ?? null), t("statsMe.figures", { days: DAYS }))}
         </section>
-        ${chartCard("stats-me-chart", t("statsMe.chart"), chart, r ? dailySpec(r, t("statsMe.chart")) : null)}
+        ${chartCard(
+          "stats-me-chart",
+          t("statsMe.chart"),
+          chart,
+          s.step === "hour" ? (hourly.data ? hourlySpec(hourly.data, byHour) : null) : r ? dailySpec(r, daily) : null,
+          chooser(
+            "stats-me-step",
+            t("stats.period"),
+            s.step,
+            [
+              { value: "day", label: daily },
+              { value: "hour", label: byHour },
+            ],
+            (v) => {
+              s.step = v;
+              if (v === "hour") void hourly.load();
+              else ctx.update();
+            },
+          ),
+        )}
+        ${s.step === "hour" && hourly.error ? errorAlert(hourly.error, () => void hourly.load()) : nothing}
         ${statsTable({
           id: "stats-me-days",
           heading: t("statsMe.byDay"),

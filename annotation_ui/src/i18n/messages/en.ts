@@ -475,7 +475,7 @@ export const en: Record<MessageKey, string> = {
 
   "statsMe.intro": "Your labeling over the last {days} days (Beijing time). Labels count on the day you submitted them; acceptance and amounts follow quality control.",
   "statsMe.figures": "Last {days} days",
-  "statsMe.chart": "Labels and accepted labels per day",
+  "statsMe.chart": "Labels and accepted labels",
   "statsMe.byDay": "By day",
   "statsMe.empty": "No labels in this period yet.",
 

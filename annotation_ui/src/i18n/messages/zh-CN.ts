@@ -475,7 +475,7 @@ export const zhCN = {
 
   "statsMe.intro": "你最近 {days} 天（北京时间）的标注工作。标注在提交当天计数，是否通过和金额以质检结果为准。",
   "statsMe.figures": "最近 {days} 天合计",
-  "statsMe.chart": "每天的标注数和通过数",
+  "statsMe.chart": "标注数和通过数",
   "statsMe.byDay": "每日明细",
   "statsMe.empty": "这段时间还没有标注。",
 
