@@ -29,6 +29,7 @@ from scipy.special import digamma
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.quality.consensus import Votes, dawid_skene
+from app.quality.consensus.dawid_skene import cross_checked
 from app.quality.consensus.encoding import FloatArray, IntArray, vote_counts
 from bench.qc_accuracy import DATA, load
 
@@ -49,9 +50,7 @@ def hierarchical(votes: Votes) -> tuple[FloatArray, FloatArray, IntArray]:
     )
     a_t = a.T.tocsr()
     counts = vote_counts(votes)
-    pairs = sp.csr_matrix((np.ones(votes.n_votes), (votes.item, votes.annotator)), (n_items, n_w))
-    pairs.sum_duplicates()
-    counted = (np.diff(pairs.indptr) >= 2)[:, None].astype(np.float64)
+    counted = cross_checked(votes)[:, None].astype(np.float64)
     alpha = np.ones((k, k)) + np.eye(k)  # [given, true], a start for the fixed point
 
     def m_step(posterior: FloatArray) -> tuple[FloatArray, FloatArray]:

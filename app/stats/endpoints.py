@@ -45,9 +45,9 @@ async def work(
     """Labels, accepted / rejected / pending, gold labels and accuracy, agreement with the
     consensus, skips, active hours, labels per active hour and CNY earned, per hour, day, ISO
     week or month (Asia/Shanghai), grouped by annotator, vendor, job, client, domain, data
-    kind or not at all (hourly: up to 14 days). Everyone sees only their
-    own scope: an annotator their own work, a vendor's staff their people, a client its jobs,
-    the park everything.
+    kind or not at all (hourly: up to 14 days). Everyone sees only their own scope: an
+    annotator their own work, a vendor's staff their people, a client its jobs, the park
+    everything.
     Labels count on the day they were submitted; their status and amount follow quality
     control."""
     last = end or park_today()

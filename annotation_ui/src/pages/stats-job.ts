@@ -19,7 +19,7 @@ import { count } from "../stats/format";
 import { etaView, progressBar, rateText } from "../stats/progress";
 import { addDays, parkToday } from "../stats/periods";
 import { sumByKey, sumRows } from "../stats/rows";
-import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
+import { chartCard, statsTable, stepChooser, stepLabel, TableSort, type ChartStep } from "../stats/section";
 import { dailySpec, hourlySpec } from "../stats/specs";
 import { ExportPanel } from "../stats/exports";
 
@@ -73,7 +73,7 @@ const jobStatsPage: PageFactory = (ctx) => {
     return { job, progress, vendors, names: new Map(register.map((e) => [e.id, e.name])) };
   }, ctx.signal, ctx.update);
   // The chart: 30 days by day, or the last two days by hour (what the current rate is made of).
-  const s = { step: "day" as "day" | "hour" };
+  const s: { step: ChartStep } = { step: "day" };
   const chartData = resource(
     (signal) =>
       api.workReport(
@@ -127,23 +127,12 @@ const jobStatsPage: PageFactory = (ctx) => {
           t("statsJob.chart"),
           chart,
           chartData.data && chartData.data.granularity === s.step
-            ? s.step === "hour"
-              ? hourlySpec(chartData.data, t("statsJob.chartHourly", { days: HOURLY_DAYS }))
-              : dailySpec(chartData.data, t("statsJob.chartDaily", { days: DAYS }))
+            ? (s.step === "hour" ? hourlySpec : dailySpec)(chartData.data, stepLabel(s.step, DAYS, HOURLY_DAYS))
             : null,
-          chooser(
-            "stats-job-step",
-            t("stats.period"),
-            s.step,
-            [
-              { value: "day", label: t("statsJob.chartDaily", { days: DAYS }) },
-              { value: "hour", label: t("statsJob.chartHourly", { days: HOURLY_DAYS }) },
-            ],
-            (v) => {
-              s.step = v;
-              void chartData.load();
-            },
-          ),
+          stepChooser("stats-job-step", s.step, DAYS, HOURLY_DAYS, (v) => {
+            s.step = v;
+            void chartData.load();
+          }),
         )}
         ${chartData.error ? errorAlert(chartData.error, () => void chartData.load()) : nothing}
         ${statsTable({

@@ -13,7 +13,7 @@ import { StatsChart } from "../stats/chart";
 import { periodColumn, workColumns } from "../stats/columns";
 import { figures } from "../stats/figures";
 import { addDays, parkToday } from "../stats/periods";
-import { chartCard, chooser, statsTable, TableSort } from "../stats/section";
+import { chartCard, statsTable, stepChooser, stepLabel, TableSort, type ChartStep } from "../stats/section";
 import { dailySpec, hourlySpec, workFigures } from "../stats/specs";
 
 const DAYS = 30;
@@ -29,7 +29,7 @@ const myStatsPage: PageFactory = (ctx) => {
   const start = addDays(end, -(DAYS - 1));
   const report = resource((signal) => api.workReport({ start, end, granularity: "day", group_by: "park" }, { signal }), ctx.signal, ctx.update);
   // The chart's other view: the last two days by hour (loaded when asked for).
-  const s = { step: "day" as "day" | "hour" };
+  const s: { step: ChartStep } = { step: "day" };
   const hourly = resource(
     (signal) => api.workReport({ start: addDays(end, -(HOURLY_DAYS - 1)), end, granularity: "hour", group_by: "park" }, { signal }),
     ctx.signal,
@@ -38,8 +38,6 @@ const myStatsPage: PageFactory = (ctx) => {
   const chart = new StatsChart();
   const sort = new TableSort(columns, { index: 0, dir: "desc" }, ctx.update);
   void report.load();
-  const daily = t("statsJob.chartDaily", { days: DAYS });
-  const byHour = t("statsJob.chartHourly", { days: HOURLY_DAYS });
 
   return {
     view() {
@@ -55,21 +53,14 @@ const myStatsPage: PageFactory = (ctx) => {
           "stats-me-chart",
           t("statsMe.chart"),
           chart,
-          s.step === "hour" ? (hourly.data ? hourlySpec(hourly.data, byHour) : null) : r ? dailySpec(r, daily) : null,
-          chooser(
-            "stats-me-step",
-            t("stats.period"),
-            s.step,
-            [
-              { value: "day", label: daily },
-              { value: "hour", label: byHour },
-            ],
-            (v) => {
-              s.step = v;
-              if (v === "hour") void hourly.load();
-              else ctx.update();
-            },
-          ),
+          s.step === "hour"
+            ? hourly.data && hourlySpec(hourly.data, stepLabel("hour", DAYS, HOURLY_DAYS))
+            : r && dailySpec(r, stepLabel("day", DAYS, HOURLY_DAYS)),
+          stepChooser("stats-me-step", s.step, DAYS, HOURLY_DAYS, (v) => {
+            s.step = v;
+            if (v === "hour") void hourly.load();
+            else ctx.update();
+          }),
         )}
         ${s.step === "hour" && hourly.error ? errorAlert(hourly.error, () => void hourly.load()) : nothing}
         ${statsTable({

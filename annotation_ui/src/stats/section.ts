@@ -1,6 +1,7 @@
 /** The building blocks of a stats page: a table section with its heading, tools and "Export
  * CSV" button; a chart card; and the client-side sort a table keeps. */
 import { html, nothing, type TemplateResult } from "lit-html";
+import { t } from "../i18n";
 import { exportButton } from "../ui/csv";
 import { dataTable, nextSort, sortRows, type Column, type SortState, type TableOptions } from "../ui/table";
 import type { ChartSpec, StatsChart } from "./chart";
@@ -74,4 +75,18 @@ export function chooser<V extends string>(
       ${options.map((o) => html`<option value=${o.value} ?selected=${o.value === value}>${o.label}</option>`)}
     </select>
   </div>`;
+}
+
+/** A chart of recent work drawn by day or, over its last days, by hour. */
+export type ChartStep = "day" | "hour";
+
+/** The chart's name for a step: "last {days} days, by day" or "…, by hour". */
+export function stepLabel(step: ChartStep, days: number, hourlyDays: number): string {
+  return step === "hour" ? t("stats.chartHourly", { days: hourlyDays }) : t("stats.chartDaily", { days });
+}
+
+/** The toolbar's by-day / by-hour choice of such a chart. */
+export function stepChooser(id: string, step: ChartStep, days: number, hourlyDays: number, onChange: (v: ChartStep) => void): TemplateResult {
+  const options = (["day", "hour"] as const).map((value) => ({ value, label: stepLabel(value, days, hourlyDays) }));
+  return chooser(id, t("stats.period"), step, options, onChange);
 }

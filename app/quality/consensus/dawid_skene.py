@@ -119,7 +119,7 @@ def dawid_skene(
     gold_items, gold_labels = encode_truth(votes, gold or {})
     a = _vote_matrix(votes)
     a_t = a.T.tocsr()
-    counted = _cross_checked(votes)
+    counted = cross_checked(votes)
     counted[gold_items] = True
     # The M-step reads counted items only: the others' posteriors are zeroed (no copy of A).
     mask = None if counted.all() else counted[:, None].astype(np.float64)
@@ -168,7 +168,7 @@ def dawid_skene(
     )
 
 
-def _cross_checked(votes: Votes) -> BoolArray:
+def cross_checked(votes: Votes) -> BoolArray:
     """Items that at least two different annotators labeled."""
     shape = (len(votes.items), len(votes.annotators))
     ones = np.ones(votes.n_votes, dtype=np.int8)
